@@ -1,0 +1,151 @@
+"""The command line: one small function per command; errors become exit codes.
+
+Exit status: 0 success, 1 content/config/template errors, 2 usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .build import BuildOptions, BuildResult, build_site, reference_time
+from .errors import BuildFailed, ContentError
+from .scaffold import ScaffoldError, init_site, new_article
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date and time; use e.g. 2026-11-25T09:00+03:00") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number above 0")
+    return int(text)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
+
+
+def print_problems(problems: Sequence[ContentError]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def summary(result: BuildResult) -> str:
+    return (f"Built {result.files} files ({result.articles} articles) into "
+            f"{_display(result.out_dir)} in {result.seconds:.2f} s")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    options = BuildOptions(
+        site_dir=args.site, out_dir=args.out, drafts=args.drafts, future=args.future,
+        now=args.now, base_url=args.base_url, jobs=args.jobs, strict=args.strict,
+    )
+    try:
+        result = build_site(options)
+    except BuildFailed as failed:
+        print_problems(failed.problems)
+        count = len(failed.errors)
+        print(f"Build failed: {count} error{'s' if count != 1 else ''}; "
+              f"{_display(options.output)} was left as it was.", file=sys.stderr)
+        return EXIT_ERRORS
+    print_problems(result.warnings)
+    print(summary(result))
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    try:
+        written = init_site(args.dir, reference_time(None))
+    except ScaffoldError as exc:
+        print(f"newsgen init: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    for path in written:
+        print(f"Created {_display(path)}")
+    print(f"Build it with: newsgen build --site {args.dir}")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    try:
+        path = new_article(args.site, args.title, args.section, reference_time(None))
+    except ScaffoldError as exc:
+        print(f"newsgen new: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"Created {_display(path)}")
+    return EXIT_OK
+
+
+def _site_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                        help="the site folder (default: the current folder)")
+
+
+def _schedule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--drafts", action="store_true", help="include draft articles")
+    parser.add_argument("--future", action="store_true",
+                        help="include articles dated in the future")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsgen", description="A static news-site generator.")
+    parser.add_argument("--debug", action="store_true",
+                        help="show a traceback for internal errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into the output folder")
+    _site_option(build)
+    build.add_argument("--out", type=Path, metavar="DIR",
+                       help="output folder (default: <site>/build)")
+    _schedule_options(build)
+    build.add_argument("--now", type=_moment, metavar="TIME",
+                       help="the build's reference time, ISO 8601 (default: SOURCE_DATE_EPOCH "
+                            "or the clock)")
+    build.add_argument("--base-url", metavar="URL", help="override base_url from newsgen.yaml")
+    build.add_argument("--jobs", type=_positive, metavar="N",
+                       help="worker processes (default: the number of CPUs)")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.set_defaults(run=cmd_build)
+
+    new = commands.add_parser("new", help="write a ready-to-edit article file")
+    new.add_argument("title", help="the headline")
+    new.add_argument("--section", required=True, help="the section's name")
+    _site_option(new)
+    new.set_defaults(run=cmd_new)
+
+    init = commands.add_parser("init", help="create a new site that builds at once")
+    init.add_argument("dir", type=Path, help="folder for the new site")
+    init.set_defaults(run=cmd_init)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "site", None) is not None and not args.site.is_dir():
+        parser.error(f"--site {args.site}: no such folder")
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("Interrupted; the output folder was left as it was.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal bug: one line for editors, the traceback on request
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"newsgen: internal error ({type(exc).__name__}: {exc}). Please report it; "
+                  "run again with --debug to see the traceback.", file=sys.stderr)
+        return EXIT_ERRORS

@@ -1,0 +1,187 @@
+"""The site config, ``newsgen.yaml``: loaded, validated, frozen.
+
+Every key is optional. Wrong types and unknown keys are errors naming the key and its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from .errors import ContentError, did_you_mean
+
+CONFIG_NAME = "newsgen.yaml"
+
+try:  # the C loader is ten times faster; fall back where libyaml is missing
+    YamlLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    YamlLoader = yaml.SafeLoader
+
+HOME_LABELS = {"ru": "Главная", "en": "Home", "uk": "Головна", "de": "Startseite", "fr": "Accueil"}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "newsgen"
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    timezone: str = "UTC"
+    sections: tuple[str, ...] = ()
+    section_descriptions: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    per_page: int = 20
+    home_label: str = ""
+    slug_max_length: int = 80
+    feed_size: int = 50
+    safe_markdown: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def home(self) -> str:
+        return self.home_label or HOME_LABELS.get(self.language.split("-")[0], "Home")
+
+    @property
+    def path_prefix(self) -> str:
+        """The path part of base_url without its trailing slash: '' or '/news'."""
+        return urlsplit(self.base_url).path.rstrip("/")
+
+    def absolute(self, url: str) -> str:
+        """An absolute URL for a site path such as '/section/slug/'."""
+        return self.base_url.rstrip("/") + url
+
+
+def _check_str(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+
+
+def _check_positive_int(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return None if ok else "must be a whole number above 0"
+
+
+def _check_bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _check_base_url(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be a URL such as https://example.org/"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"'{value}' is not an absolute http(s) URL such as https://example.org/"
+    return None
+
+
+def _check_timezone(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be an IANA time zone name such as Europe/Moscow"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone '{value}'; use an IANA name such as Europe/Moscow"
+    return None
+
+
+def _check_sections(value: Any) -> str | None:
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return None
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        for name, spec in value.items():
+            if spec is None:
+                continue
+            if not isinstance(spec, dict) or set(spec) - {"description"}:
+                return f"section '{name}' may only have a 'description'"
+            if not isinstance(spec.get("description", ""), str):
+                return f"the description of section '{name}' must be a string"
+        return None
+    return "must be a list of section names, or a mapping of name to {description: ...}"
+
+
+KEY_CHECKS = {
+    "title": _check_str,
+    "base_url": _check_base_url,
+    "language": _check_str,
+    "timezone": _check_timezone,
+    "sections": _check_sections,
+    "per_page": _check_positive_int,
+    "home_label": _check_str,
+    "slug_max_length": _check_positive_int,
+    "feed_size": _check_positive_int,
+    "safe_markdown": _check_bool,
+}
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """The 1-based line of each top-level key, for messages."""
+    try:
+        node = yaml.compose(text, Loader=YamlLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): key.start_mark.line + 1
+        for key, _ in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
+
+
+def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[ContentError]]:
+    """Validate config text; returns the config (defaults where invalid) and every problem."""
+    try:
+        data = yaml.load(text, Loader=YamlLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return SiteConfig(), [ContentError(path, line, f"invalid YAML: {problem}")]
+    if data is None:
+        return SiteConfig(), []
+    if not isinstance(data, dict):
+        return SiteConfig(), [ContentError(path, 1, "the config must be a mapping of keys")]
+
+    lines = _key_lines(text)
+    problems: list[ContentError] = []
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        key_name = str(key)
+        check = KEY_CHECKS.get(key_name)
+        if check is None:
+            hint = did_you_mean(key_name, KEY_CHECKS)
+            problems.append(ContentError(path, lines.get(key_name), f"unknown key '{key_name}'{hint}"))
+            continue
+        reason = check(value)
+        if reason:
+            problems.append(ContentError(path, lines.get(key_name), f"'{key_name}' {reason}"))
+            continue
+        values[key_name] = value
+
+    sections = values.pop("sections", None)
+    if isinstance(sections, dict):
+        values["sections"] = tuple(sections)
+        values["section_descriptions"] = {
+            name: (spec or {}).get("description", "") for name, spec in sections.items()
+        }
+    elif isinstance(sections, list):
+        values["sections"] = tuple(sections)
+    if "base_url" in values and not values["base_url"].endswith("/"):
+        values["base_url"] += "/"
+    return SiteConfig(**values), problems
+
+
+def load_config(site_dir: Path) -> tuple[SiteConfig, list[ContentError]]:
+    path = site_dir / CONFIG_NAME
+    if not path.exists():
+        return SiteConfig(), []
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return SiteConfig(), [ContentError(CONFIG_NAME, None, "not valid UTF-8; save it as UTF-8")]
+    return parse_config(text, CONFIG_NAME)

@@ -1,0 +1,142 @@
+"""The site's values: frozen dataclasses with no I/O.
+
+`FrontMatter` is what the editor wrote, validated; `Article` adds what is derived from it
+(slug, URL, section and tag references). Sections and tags refer to articles by index into
+the site's article tuple — a keyed index, not an object web.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    section: str
+    lede: str
+    tags: tuple[str, ...] = ()
+    date: datetime | None = None
+    updated: datetime | None = None
+    authors: tuple[str, ...] = ()
+    image: str | None = None
+    image_alt: str | None = None
+    slug: str | None = None
+    aliases: tuple[str, ...] = ()
+    template: str | None = None
+    draft: bool = False
+    expires: datetime | None = None
+    correction: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ParsedSource:
+    """One content file, parsed: the front matter, the body rendered to HTML, and
+    the line each front-matter key stands on (for errors found later)."""
+
+    source: str
+    meta: FrontMatter
+    body_html: str
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named link: a section or a tag as an article refers to it."""
+
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Crumb:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str
+    meta: FrontMatter
+    body_html: str
+    slug: str
+    url: str
+    section: Link
+    tags: tuple[Link, ...]
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    # Templates read these directly; the front matter stays the single source.
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def lede(self) -> str:
+        return self.meta.lede
+
+    @property
+    def date(self) -> datetime | None:
+        return self.meta.date
+
+    @property
+    def updated(self) -> datetime | None:
+        return self.meta.updated
+
+    @property
+    def modified(self) -> datetime | None:
+        return self.meta.updated or self.meta.date
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return self.meta.authors
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return self.meta.extra
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    slug: str
+    url: str
+    description: str
+    articles: tuple[int, ...]  # indexes into Site.articles, newest first
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+    url: str
+    articles: tuple[int, ...]  # indexes into Site.articles, newest first
+
+
+@dataclass(frozen=True)
+class Pagination:
+    number: int
+    count: int
+    url: str
+    prev_url: str | None
+    next_url: str | None
+    items: tuple[int, ...]  # indexes into Site.articles
+
+
+@dataclass(frozen=True)
+class Site:
+    articles: tuple[Article, ...]  # newest first
+    sections: tuple[Section, ...]  # configured order, then by name
+    tags: tuple[Tag, ...]  # by name
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the output: where it goes (relative, POSIX), its bytes, what made it."""
+
+    path: str
+    data: bytes
+    source: str

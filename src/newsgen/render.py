@@ -1,0 +1,310 @@
+"""HTML pages: the Jinja environment (built-in theme + site overrides) and one function
+per kind of page. A page is a function of the site model, the config and the templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from markupsafe import Markup
+
+from .config import SiteConfig
+from .errors import ContentError
+from .models import Article, Crumb, OutputFile, Section, Site, Tag
+from .site import TAGS_URL, article_crumbs, breadcrumbs, paginate, related, url_to_path
+
+THEME_DIR = Path(__file__).parent / "theme"
+TEMPLATES_DIR = "templates"
+ARTICLE_TEMPLATE = "article.html"
+HOME_SECTION_SIZE = 5
+
+# Interface strings of the built-in theme, by language; templates read them as `t`.
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "sections": "Sections", "tags": "Tags", "all_tags": "All tags", "latest": "Latest news",
+        "related": "Related", "updated": "Updated", "correction": "Correction",
+        "by": "By", "page": "Page", "of": "of", "newer": "Newer", "older": "Older",
+        "not_found": "Page not found", "not_found_text": "There is no page at this address.",
+        "to_home": "Go to the front page", "more": "More", "pages": "Pages",
+        "articles": "articles", "feed": "Feed", "moved": "This page has moved",
+        "to_content": "Skip to content",
+    },
+    "ru": {
+        "sections": "Разделы", "tags": "Теги", "all_tags": "Все теги", "latest": "Последние новости",
+        "related": "Читайте также", "updated": "Обновлено", "correction": "Поправка",
+        "by": "Автор", "page": "Страница", "of": "из", "newer": "Новее", "older": "Старше",
+        "not_found": "Страница не найдена", "not_found_text": "По этому адресу ничего нет.",
+        "to_home": "На главную", "more": "Все материалы раздела", "pages": "Страницы",
+        "articles": "материалов", "feed": "Лента", "moved": "Страница переехала",
+        "to_content": "К содержанию",
+    },
+}  # fmt: skip
+
+
+def to_json_ld(data: dict[str, Any]) -> Markup:
+    """JSON for a <script> block: '<', '>' and '&' escaped so no text can close it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What templates see of the site as a whole."""
+
+    title: str
+    language: str
+    base_url: str
+    home_label: str
+    sections: tuple[Section, ...]
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+class Theme:
+    """The Jinja environment for one site: its own templates first, then the built-in ones."""
+
+    def __init__(self, config: SiteConfig, site_dir: Path) -> None:
+        self.config = config
+        self.site_templates = site_dir / TEMPLATES_DIR
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader([
+                jinja2.FileSystemLoader(self.site_templates),
+                jinja2.FileSystemLoader(THEME_DIR / TEMPLATES_DIR),
+            ]),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        locale = _locale(config.language)
+        tz = config.tz
+        prefix = config.path_prefix
+
+        @lru_cache(maxsize=4096)
+        def date_long(value: dt.datetime | None) -> str:
+            if value is None:
+                return ""
+            return format_date(value.astimezone(tz).date(), "d MMMM y", locale=locale)
+
+        def date_time(value: dt.datetime | None) -> str:
+            if value is None:
+                return ""
+            return format_datetime(value.astimezone(tz), "d MMMM y, HH:mm", locale=locale)
+
+        def iso(value: dt.datetime | None) -> str:
+            return value.astimezone(tz).isoformat() if value else ""
+
+        def href(url: str) -> str:
+            return prefix + url if url.startswith("/") else url
+
+        self.env.filters.update(
+            date_long=date_long, date_time=date_time, iso=iso, href=href,
+            absolute=config.absolute, json_ld=to_json_ld,
+        )  # fmt: skip
+        self.env.globals["t"] = STRINGS.get(locale.language, STRINGS["en"])
+
+    def template_names(self) -> list[str]:
+        return sorted(n for n in self.env.list_templates() if not n.startswith(("_", ".")))
+
+    def has_template(self, name: str) -> bool:
+        try:
+            self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            return False
+        except jinja2.TemplateError:
+            return True  # it exists; its own error is reported when it renders
+        return True
+
+    def render(self, name: str, context: dict[str, Any]) -> str:
+        return self.env.get_template(name).render(context)
+
+    def describe_error(self, exc: Exception) -> ContentError:
+        """A template problem as `templates/x.html:line: message`."""
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            return ContentError(self._display(exc.filename or exc.name or "?"), exc.lineno,
+                                f"template error: {exc.message}")
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.endswith((".html", ".xml", ".j2", ".jinja"))]
+        if frames:
+            frame = frames[-1]
+            return ContentError(self._display(frame.filename), frame.lineno,
+                                f"template error: {exc}")
+        return ContentError(TEMPLATES_DIR, None, f"template error: {exc}")
+
+    def _display(self, filename: str) -> str:
+        path = Path(filename)
+        for root, label in ((self.site_templates, TEMPLATES_DIR), (THEME_DIR / TEMPLATES_DIR,
+                                                                    "newsgen theme")):
+            try:
+                return f"{label}/{path.resolve().relative_to(root.resolve()).as_posix()}"
+            except ValueError:
+                continue
+        return filename
+
+
+def _crumb_json_ld(config: SiteConfig, crumbs: tuple[Crumb, ...]) -> Markup:
+    return to_json_ld({
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": c.label, "item": config.absolute(c.url)}
+            for n, c in enumerate(crumbs, start=1)
+        ],
+    })
+
+
+def _image_url(config: SiteConfig, image: str | None) -> str | None:
+    if not image:
+        return None
+    if "://" in image:
+        return image
+    return config.absolute("/" + image.lstrip("/"))
+
+
+def article_json_ld(config: SiteConfig, article: Article) -> Markup:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.lede,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": config.absolute(article.url)},
+        "url": config.absolute(article.url),
+        "articleSection": article.section.name,
+        "inLanguage": config.language,
+        "publisher": {"@type": "Organization", "name": config.title,
+                      "url": config.absolute("/")},
+    }
+    if article.date:
+        data["datePublished"] = article.date.isoformat()
+    if article.modified:
+        data["dateModified"] = article.modified.isoformat()
+    if article.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+    else:
+        data["author"] = {"@type": "Organization", "name": config.title}
+    image = _image_url(config, article.meta.image)
+    if image:
+        data["image"] = [image]
+    if article.tags:
+        data["keywords"] = [t.name for t in article.tags]
+    return to_json_ld(data)
+
+
+class PageRenderer:
+    """Renders every HTML page of one assembled site."""
+
+    def __init__(self, theme: Theme, site: Site) -> None:
+        self.theme = theme
+        self.config = theme.config
+        self.site = site
+        self.tag_index = {tag.slug: tag for tag in site.tags}
+        self.view = SiteView(self.config.title, self.config.language, self.config.base_url,
+                             self.config.home, site.sections)
+
+    def _page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
+        context.setdefault("crumbs", ())
+        context["site"] = self.view
+        context["canonical"] = self.config.absolute(url)
+        context["url"] = url
+        context["crumbs_json_ld"] = (_crumb_json_ld(self.config, context["crumbs"])
+                                     if context["crumbs"] else None)
+        html = self.theme.render(template, context)
+        return OutputFile(url_to_path(url), html.encode("utf-8"), source)
+
+    def articles(self, indexes: tuple[int, ...]) -> list[Article]:
+        return [self.site.articles[i] for i in indexes]
+
+    def article(self, index: int) -> OutputFile:
+        article = self.site.articles[index]
+        return self._page(article.meta.template or ARTICLE_TEMPLATE, article.source, article.url, {
+            "article": article,
+            "title": article.title,
+            "description": article.lede,
+            "crumbs": article_crumbs(self.config, article),
+            "related": self.articles(related(self.site, index, self.tag_index)),
+            "article_json_ld": article_json_ld(self.config, article),
+            "og_type": "article",
+            "image": _image_url(self.config, article.meta.image),
+            "feeds": [(article.section.name, article.section.url + "feed.xml")],
+        })
+
+    def _listing(self, template: str, source: str, title: str, description: str,
+                 first_url: str, indexes: tuple[int, ...], extra: dict[str, Any],
+                 parents: tuple[tuple[str, str], ...] = ()) -> list[OutputFile]:
+        page_label = self.theme.env.globals["t"]["page"]
+        pages = []
+        for page in paginate(indexes, self.config.per_page, first_url):
+            trail = (*parents, (title, first_url))
+            if page.number > 1:
+                trail = (*trail, (f"{page_label} {page.number}", page.url))
+            pages.append(self._page(template, source, page.url, {
+                "title": title if page.number == 1 else f"{title} — {page_label} {page.number}",
+                "heading": title,
+                "description": description or title,
+                "crumbs": breadcrumbs(self.config.home, *trail),
+                "pagination": page,
+                "items": self.articles(page.items),
+                **extra,
+            }))
+        return pages
+
+    def section(self, section: Section) -> list[OutputFile]:
+        return self._listing("section.html", f"section '{section.name}'", section.name,
+                             section.description, section.url, section.articles,
+                             {"section": section,
+                              "feeds": [(section.name, section.url + "feed.xml")]})
+
+    def tag(self, tag: Tag) -> list[OutputFile]:
+        return self._listing("tag.html", f"tag '{tag.name}'", tag.name, "", tag.url,
+                             tag.articles,
+                             {"tag": tag, "feeds": [(tag.name, tag.url + "feed.xml")]},
+                             parents=((self.theme.env.globals["t"]["tags"], TAGS_URL),))
+
+    def tags_index(self) -> OutputFile:
+        t = self.theme.env.globals["t"]
+        return self._page("tags.html", "tags index", TAGS_URL, {
+            "title": t["all_tags"],
+            "description": t["all_tags"],
+            "crumbs": breadcrumbs(self.config.home, (t["all_tags"], TAGS_URL)),
+            "tags": self.site.tags,
+        })
+
+    def home(self) -> OutputFile:
+        blocks = [(s, self.articles(s.articles[:HOME_SECTION_SIZE])) for s in self.site.sections]
+        return self._page("home.html", "home page", "/", {
+            "title": self.config.title,
+            "crumbs": breadcrumbs(self.config.home),
+            "description": self.config.title,
+            "latest": self.articles(tuple(range(min(self.config.per_page,
+                                                    len(self.site.articles))))),
+            "blocks": blocks,
+        })
+
+    def not_found(self) -> OutputFile:
+        t = self.theme.env.globals["t"]
+        return self._page("404.html", "404 page", "/404.html", {
+            "title": t["not_found"], "description": t["not_found"],
+            "crumbs": breadcrumbs(self.config.home, (t["not_found"], "/404.html")),
+        })
+
+    def redirect(self, from_url: str, to_url: str, source: str) -> OutputFile:
+        """A stub at an old URL that sends readers and crawlers to the article's URL."""
+        html = self.theme.render("redirect.html", {
+            "site": self.view, "target": self.config.absolute(to_url),
+            "title": self.theme.env.globals["t"]["moved"],
+        })
+        return OutputFile(url_to_path(from_url), html.encode("utf-8"), source)

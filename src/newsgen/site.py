@@ -1,0 +1,190 @@
+"""Pure assembly of the site, no I/O: slugs and URLs, sections, tags, order,
+pagination, breadcrumbs and related articles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from slugify import slugify
+
+from .config import SiteConfig
+from .errors import ContentError
+from .models import Article, Crumb, Link, Pagination, ParsedSource, Section, Site, Tag
+
+TAGS_URL = "/tags/"
+RELATED_LIMIT = 5
+
+
+def cut_slug(slug: str, max_length: int) -> str:
+    """Shorten a slug to at most `max_length` characters at a word boundary.
+
+    The result is always a prefix of the full slug (python-slugify's own
+    `word_boundary` drops words from the middle instead)."""
+    if len(slug) <= max_length:
+        return slug
+    cut = slug[:max_length]
+    if slug[max_length] != "-" and "-" in cut:
+        cut = cut[: cut.rindex("-")]
+    return cut.strip("-")
+
+
+def make_slug(text: str, max_length: int) -> str:
+    """Transliterated, lowercase URL slug: 'Мирные переговоры' -> 'mirnye-peregovory'."""
+    return cut_slug(slugify(text), max_length)
+
+
+def section_url(slug: str) -> str:
+    return f"/{slug}/"
+
+
+def tag_url(slug: str) -> str:
+    return f"{TAGS_URL}{slug}/"
+
+
+def page_url(first_url: str, number: int) -> str:
+    return first_url if number == 1 else f"{first_url}page/{number}/"
+
+
+def url_to_path(url: str) -> str:
+    """Output file for a site URL: '/a/b/' -> 'a/b/index.html', '/feed.xml' -> 'feed.xml'."""
+    path = url.lstrip("/")
+    return path + "index.html" if not path or path.endswith("/") else path
+
+
+def is_published(
+    meta_draft: bool,
+    date: dt.datetime | None,
+    expires: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    drafts: bool,
+    future: bool,
+) -> bool:
+    """Whether an article belongs in a build made at `now` (SPEC §2)."""
+    if meta_draft and not drafts:
+        return False
+    if date is not None and date > now and not future:
+        return False
+    return not (expires is not None and expires <= now)
+
+
+def _newest_first(parsed: ParsedSource) -> tuple[bool, float, str]:
+    date = parsed.meta.date
+    return (date is None, -date.timestamp() if date else 0.0, parsed.source)
+
+
+def assemble(
+    sources: Iterable[ParsedSource], config: SiteConfig
+) -> tuple[Site, list[ContentError]]:
+    """Build the site model from parsed sources: every problem is returned, not raised."""
+    problems: list[ContentError] = []
+    ordered = sorted(sources, key=_newest_first)
+
+    section_names: dict[str, str] = {}  # slug -> display name (first seen wins)
+    for name in config.sections:
+        section_names.setdefault(slugify(name), name)
+    tag_names: dict[str, str] = {}
+
+    articles: list[Article] = []
+    for parsed in ordered:
+        meta, lines = parsed.meta, parsed.key_lines
+        section_slug = make_slug(meta.section, config.slug_max_length)
+        if not section_slug:
+            problems.append(ContentError(parsed.source, lines.get("section"),
+                                         f"section '{meta.section}' gives an empty URL slug"))
+            continue
+        section_name = section_names.setdefault(section_slug, meta.section)
+        slug = meta.slug.strip("/") if meta.slug else make_slug(meta.title, config.slug_max_length)
+        if not slug:
+            key = "slug" if meta.slug else "title"
+            problems.append(ContentError(parsed.source, lines.get(key),
+                                         f"'{key}' gives an empty URL slug; set 'slug:'"))
+            continue
+        tags: list[Link] = []
+        for tag in meta.tags:
+            tag_slug = slugify(tag)
+            if not tag_slug:
+                problems.append(ContentError(parsed.source, lines.get("tags"),
+                                             f"tag '{tag}' gives an empty URL slug"))
+                continue
+            tag_name = tag_names.setdefault(tag_slug, tag)
+            link = Link(tag_name, tag_slug, tag_url(tag_slug))
+            if link not in tags:
+                tags.append(link)
+        articles.append(Article(
+            source=parsed.source,
+            meta=meta,
+            body_html=parsed.body_html,
+            slug=slug,
+            url=f"/{section_slug}/{slug}/",
+            section=Link(section_name, section_slug, section_url(section_slug)),
+            tags=tuple(tags),
+            key_lines=lines,
+        ))
+
+    by_section: dict[str, list[int]] = {}
+    by_tag: dict[str, list[int]] = {}
+    for index, article in enumerate(articles):
+        by_section.setdefault(article.section.slug, []).append(index)
+        for link in article.tags:
+            by_tag.setdefault(link.slug, []).append(index)
+
+    configured = {slugify(name): position for position, name in enumerate(config.sections)}
+    section_order = sorted(
+        by_section,
+        key=lambda s: (configured.get(s, len(configured)), section_names[s].casefold(), s),
+    )
+    sections = tuple(
+        Section(
+            name=section_names[slug],
+            slug=slug,
+            url=section_url(slug),
+            description=config.section_descriptions.get(section_names[slug], ""),
+            articles=tuple(by_section[slug]),
+        )
+        for slug in section_order
+    )
+    tags_sorted = tuple(
+        Tag(tag_names[slug], slug, tag_url(slug), tuple(by_tag[slug]))
+        for slug in sorted(by_tag, key=lambda s: (tag_names[s].casefold(), s))
+    )
+    return Site(tuple(articles), sections, tags_sorted), problems
+
+
+def paginate(items: Sequence[int], per_page: int, first_url: str) -> list[Pagination]:
+    """Split a newest-first list into pages: the first at `first_url`, then `page/N/`."""
+    count = max(1, -(-len(items) // per_page))
+    pages = []
+    for number in range(1, count + 1):
+        pages.append(Pagination(
+            number=number,
+            count=count,
+            url=page_url(first_url, number),
+            prev_url=page_url(first_url, number - 1) if number > 1 else None,
+            next_url=page_url(first_url, number + 1) if number < count else None,
+            items=tuple(items[(number - 1) * per_page : number * per_page]),
+        ))
+    return pages
+
+
+def breadcrumbs(home_label: str, *trail: tuple[str, str]) -> tuple[Crumb, ...]:
+    """Home, then each (label, url) of the trail; the last crumb is the current page."""
+    return (Crumb(home_label, "/"),) + tuple(Crumb(label, url) for label, url in trail)
+
+
+def article_crumbs(config: SiteConfig, article: Article) -> tuple[Crumb, ...]:
+    return breadcrumbs(config.home, (article.section.name, article.section.url),
+                       (article.title, article.url))
+
+
+def related(site: Site, index: int, tag_index: dict[str, Tag], limit: int = RELATED_LIMIT
+            ) -> tuple[int, ...]:
+    """Up to `limit` other articles sharing the most tags; newer first among equals."""
+    shared: Counter[int] = Counter()
+    for link in site.articles[index].tags:
+        shared.update(tag_index[link.slug].articles)
+    shared.pop(index, None)
+    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(i for i, _ in ranked[:limit])

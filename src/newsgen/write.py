@@ -1,0 +1,116 @@
+"""Writing the output: into a fresh staging folder beside the output, refusing paths
+that escape it and two outputs to one path, then swapped in only when the build succeeded.
+
+A failed or interrupted build removes its staging folder and leaves the previous output
+untouched; pages of deleted articles disappear because the new tree starts empty."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+
+from .errors import ContentError
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def unsafe_reason(path: str) -> str | None:
+    """Why an output path could leave the output folder, or None when it is safe."""
+    if not path:
+        return "an empty path"
+    if "\x00" in path:
+        return "a NUL character"
+    if "\\" in path:
+        return "a backslash"
+    if _DRIVE.match(path):
+        return "a drive letter"
+    if path.startswith("/"):
+        return "an absolute path"
+    parts = PurePosixPath(path).parts
+    if any(part in ("..", ".") for part in path.split("/")):
+        return "'..' or '.' in the path"
+    if not parts:
+        return "an empty path"
+    return None
+
+
+class OutputWriter:
+    """Collects output files in a staging folder; `commit()` swaps it in."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir.absolute()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = self.out_dir.with_name(f".{self.out_dir.name}.staging-{os.getpid()}")
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir()
+        self._root = str(self.staging) + os.sep
+        self.sources: dict[str, str] = {}  # output path -> what made it
+        self.problems: list[ContentError] = []
+        self.made_dirs: set[str] = set()
+
+    def _claim(self, path: str, source: str, line: int | None) -> Path | None:
+        reason = unsafe_reason(path)
+        if reason is None:
+            target = self.staging / path
+            # Resolve to catch anything the textual check let through (e.g. symlinks).
+            if not os.path.realpath(target).startswith(self._root):
+                reason = "a path outside the output folder"
+        if reason is not None:
+            self.problems.append(ContentError(
+                source, line, f"refusing to write '{path}': {reason} would leave the output folder"))
+            return None
+        earlier = self.sources.get(path)
+        if earlier is not None:
+            url = "/" + path.removesuffix("index.html")
+            self.problems.append(ContentError(
+                source, line, f"the URL {url} is also produced by {earlier}"))
+            return None
+        self.sources[path] = source
+        parent = os.path.dirname(path)
+        if parent and parent not in self.made_dirs:
+            (self.staging / parent).mkdir(parents=True, exist_ok=True)
+            self.made_dirs.add(parent)
+        return target
+
+    def write(self, path: str, data: bytes, source: str, line: int | None = None) -> bool:
+        target = self._claim(path, source, line)
+        if target is None:
+            return False
+        with open(target, "wb") as handle:
+            handle.write(data)
+        return True
+
+    def copy(self, path: str, original: Path, source: str) -> bool:
+        target = self._claim(path, source, None)
+        if target is None:
+            return False
+        shutil.copyfile(original, target)
+        return True
+
+    @property
+    def count(self) -> int:
+        return len(self.sources)
+
+    def commit(self) -> None:
+        """Replace the output folder with the staged tree."""
+        previous = self.out_dir.with_name(f".{self.out_dir.name}.previous-{os.getpid()}")
+        if self.out_dir.exists():
+            os.rename(self.out_dir, previous)
+        os.rename(self.staging, self.out_dir)
+        if previous.exists():
+            shutil.rmtree(previous)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.staging.exists():
+            self.abort()  # a build that did not commit leaves no trace
