@@ -1,0 +1,86 @@
+"""Shared helpers: real sites in temporary folders, real builds, the real CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from newsgen.build import BuildOptions, BuildResult, build_site
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_SITE = ROOT
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+
+
+def article(title: str = "Заголовок", section: str = "Политика", lede: str = "Лид статьи.",
+            body: str = "Текст статьи.", **front: object) -> str:
+    """The text of an article file; extra keyword arguments become front-matter lines
+    (their values written as YAML flow, e.g. tags=["a", "b"], date="2026-11-20")."""
+    import json
+
+    lines = [f"title: {json.dumps(title, ensure_ascii=False)}",
+             f"section: {json.dumps(section, ensure_ascii=False)}",
+             f"lede: {json.dumps(lede, ensure_ascii=False)}"]
+    for key, value in front.items():
+        rendered = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        lines.append(f"{key}: {rendered}")
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
+
+
+@dataclass
+class SiteDir:
+    """A site in a temporary folder, with helpers to write files and build it."""
+
+    root: Path
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text,
+                            encoding="utf-8")
+        return path
+
+    def add(self, name: str, **kwargs: object) -> Path:
+        """Write content/<name>.md from `article(**kwargs)`."""
+        return self.write(f"content/{name}.md", article(**kwargs))  # type: ignore[arg-type]
+
+    @property
+    def out(self) -> Path:
+        return self.root / "build"
+
+    def build(self, **options: object) -> BuildResult:
+        options.setdefault("now", NOW)
+        return build_site(BuildOptions(site_dir=self.root, **options))  # type: ignore[arg-type]
+
+    def page(self, url: str) -> str:
+        """The built file for a site URL, as text."""
+        path = url.lstrip("/")
+        if not path or path.endswith("/"):
+            path += "index.html"
+        return (self.out / path).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> SiteDir:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "newsgen.yaml").write_text(
+        "title: Тестовые новости\nbase_url: https://news.example.org/\nlanguage: ru\n"
+        "timezone: Europe/Moscow\n", encoding="utf-8")
+    return SiteDir(root)
+
+
+def run_newsgen(*args: str | Path, cwd: Path | None = None,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess, as CI and editors do."""
+    return subprocess.run([sys.executable, "-m", "newsgen", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, env=env, timeout=300)
