@@ -83,9 +83,10 @@ RECURRING_HEADLINES: tuple[str, ...] = (
 )
 
 RU_HEADLINE_SUBJECTS: tuple[str, ...] = (
-    "Правительство", "Госдума", "Минфин", "Центробанк", "Мэрия Москвы", "Делегации",
-    "Эксперты", "Аналитики", "Учёные", "Прокуратура", "Посредники", "Стороны переговоров",
-    "Губернатор", "Минздрав", "Роскосмос", "Сборная России", "Театр", "Музей",
+    # Plural subjects only: the verbs below are plural past forms.
+    "Власти", "Депутаты", "Чиновники Минфина", "Банкиры", "Власти Москвы", "Делегации",
+    "Эксперты", "Аналитики", "Учёные", "Прокуроры", "Посредники", "Стороны переговоров",
+    "Губернаторы", "Врачи", "Инженеры", "Спортсмены", "Актёры", "Музейщики",
     "Студенты", "Фермеры",
 )
 RU_HEADLINE_VERBS: tuple[str, ...] = (
@@ -126,12 +127,13 @@ EN_HEADLINE_TAILS: tuple[str, ...] = (
 )
 
 RU_SENTENCE_SUBJECTS: tuple[str, ...] = (
-    "Представители сторон", "Министр экономики", "Глава делегации", "Пресс-служба мэрии",
-    "Независимые эксперты", "Местные жители", "Аналитики крупного банка",
-    "Источник в правительстве", "Депутаты профильного комитета", "Организаторы фестиваля",
-    "Тренер сборной", "Директор музея", "Учёные из Новосибирска", "Представитель ООН",
-    "Фермеры юга страны", "Руководство компании", "Собеседник редакции",
-    "Участники встречи",
+    # Plural, to agree with the plural verbs below.
+    "Представители сторон", "Чиновники министерства экономики", "Члены делегации",
+    "Сотрудники пресс-службы мэрии", "Независимые эксперты", "Местные жители",
+    "Аналитики крупного банка", "Источники в правительстве", "Депутаты профильного комитета",
+    "Организаторы фестиваля", "Тренеры сборной", "Сотрудники музея",
+    "Учёные из Новосибирска", "Представители ООН", "Фермеры юга страны",
+    "Руководители компании", "Собеседники редакции", "Участники встречи",
 )
 RU_SENTENCE_VERBS: tuple[str, ...] = (
     "сообщили, что", "подчеркнули, что", "напомнили, что", "выразили надежду, что",
@@ -173,8 +175,9 @@ EN_SENTENCE_SUBJECTS: tuple[str, ...] = (
     "Farmers in the south", "The company's management", "People familiar with the matter",
 )
 EN_SENTENCE_VERBS: tuple[str, ...] = (
-    "said that", "stressed that", "noted that", "expect that", "acknowledged that",
-    "warned that", "told reporters that", "believe that", "confirmed that", "argued that",
+    # Past tense, which agrees with singular and plural subjects alike.
+    "said that", "stressed that", "noted that", "expected that", "acknowledged that",
+    "warned that", "told reporters that", "believed that", "confirmed that", "argued that",
 )
 EN_SENTENCE_CLAUSES: tuple[str, ...] = (
     "the next round of talks will take place in December",
