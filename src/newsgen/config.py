@@ -26,6 +26,20 @@ HOME_LABELS = {"ru": "Главная", "en": "Home", "uk": "Головна", "de
 
 
 @dataclass(frozen=True)
+class Schema:
+    """Rules every article's front matter must follow, beyond the built-in ones.
+
+    `sections` and `tags` are None when any value is allowed."""
+
+    sections: tuple[str, ...] | None = None
+    required: tuple[str, ...] = ()
+    tags: tuple[str, ...] | None = None
+
+
+SCHEMA_KEYS = ("sections", "required", "tags")
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str = "newsgen"
     base_url: str = "http://localhost:8000/"
@@ -38,6 +52,7 @@ class SiteConfig:
     slug_max_length: int = 80
     feed_size: int = 50
     safe_markdown: bool = False
+    schema: Schema = Schema()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -104,6 +119,18 @@ def _check_sections(value: Any) -> str | None:
     return "must be a list of section names, or a mapping of name to {description: ...}"
 
 
+def _check_schema(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be a mapping with 'sections', 'required' and/or 'tags' lists"
+    for key, items in value.items():
+        if key not in SCHEMA_KEYS:
+            return f"has an unknown key '{key}'{did_you_mean(str(key), SCHEMA_KEYS)}"
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip()
+                                                  for i in items):
+            return f"'{key}' must be a list of names"
+    return None
+
+
 KEY_CHECKS = {
     "title": _check_str,
     "base_url": _check_base_url,
@@ -115,22 +142,28 @@ KEY_CHECKS = {
     "slug_max_length": _check_positive_int,
     "feed_size": _check_positive_int,
     "safe_markdown": _check_bool,
+    "schema": _check_schema,
 }
 
 
 def _key_lines(text: str) -> dict[str, int]:
-    """The 1-based line of each top-level key, for messages."""
+    """The 1-based line of each top-level key (and 'key.subkey' one level down)."""
     try:
         node = yaml.compose(text, Loader=YamlLoader)
     except yaml.YAMLError:
         return {}
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {
-        str(key.value): key.start_mark.line + 1
-        for key, _ in node.value
-        if isinstance(key, yaml.ScalarNode)
-    }
+    lines: dict[str, int] = {}
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            lines.setdefault(str(key.value), key.start_mark.line + 1)
+            if isinstance(value, yaml.MappingNode):
+                for subkey, _ in value.value:
+                    if isinstance(subkey, yaml.ScalarNode):
+                        lines.setdefault(f"{key.value}.{subkey.value}",
+                                         subkey.start_mark.line + 1)
+    return lines
 
 
 def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[ContentError]]:
@@ -159,7 +192,13 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[C
             continue
         reason = check(value)
         if reason:
-            problems.append(ContentError(path, lines.get(key_name), f"'{key_name}' {reason}"))
+            line = lines.get(key_name)
+            if isinstance(value, dict):  # point at the sub-key the reason names, if any
+                line = next((lines[f"{key_name}.{sub}"] for sub in value
+                             if f"'{sub}'" in reason and f"{key_name}.{sub}" in lines), line)
+            if not isinstance(value, dict | list) and f"'{value}'" not in reason:
+                reason += f", not '{value}'"
+            problems.append(ContentError(path, line, f"'{key_name}' {reason}"))
             continue
         values[key_name] = value
 
@@ -171,6 +210,13 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[C
         }
     elif isinstance(sections, list):
         values["sections"] = tuple(sections)
+    schema = values.pop("schema", None)
+    if schema is not None:
+        values["schema"] = Schema(
+            sections=tuple(schema["sections"]) if "sections" in schema else None,
+            required=tuple(schema.get("required", ())),
+            tags=tuple(schema["tags"]) if "tags" in schema else None,
+        )
     if "base_url" in values and not values["base_url"].endswith("/"):
         values["base_url"] += "/"
     return SiteConfig(**values), problems

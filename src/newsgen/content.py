@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .config import YamlLoader
+from .config import Schema, YamlLoader
 from .errors import ContentError, closest, did_you_mean, warning
 from .markup import MarkdownRenderer
 from .models import FrontMatter, ParsedSource
+from .write import unsafe_reason
 
 CONTENT_DIR = "content"
 FENCE = "---"
@@ -27,6 +28,34 @@ KNOWN_KEYS = (
     "slug", "aliases", "template", "draft", "expires", "correction",
 )  # fmt: skip
 DATE_HINT = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+03:00"
+LEDE_LIMIT = 300  # characters; longer ledes are cut off in search results and feed readers
+FIRST_KEY_LINE = 2  # the front matter starts on the line after the opening '---'
+
+
+class _BadDate:
+    """A YAML timestamp that is not a real moment (2026-02-30): kept as a value so the
+    error can name its key and line instead of failing the whole front matter."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError) as exc:
+        return _BadDate(str(node.value), str(exc))
+
+
+class FrontMatterLoader(YamlLoader):  # type: ignore[misc, valid-type]
+    """The safe YAML loader, but an impossible date is a value, not an exception."""
+
+
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def iter_sources(site_dir: Path) -> Iterator[Path]:
@@ -45,6 +74,8 @@ class _Invalid(Exception):
 
 
 def _text(key: str, value: Any) -> str:
+    if value is None:
+        raise _Invalid(f"'{key}' is empty")
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _Invalid(f"'{key}' must be text, got {_describe(value)}")
     text = str(value).strip()
@@ -74,6 +105,8 @@ def _text_list(key: str, value: Any) -> tuple[str, ...]:
 def _datetime(key: str, value: Any, tz: ZoneInfo) -> dt.datetime | None:
     if value is None:
         return None
+    if isinstance(value, _BadDate):
+        raise _Invalid(f"'{key}': '{value.text}' is not a real date ({value.reason})")
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
@@ -104,6 +137,10 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, str):
+        return f"the text '{value}'"
     return f"'{value}'"
 
 
@@ -135,17 +172,20 @@ def _fields(tz: ZoneInfo) -> dict[str, tuple[str, Field]]:
     }
 
 
+EMPTY_FILE = ("the file is empty; an article needs front matter (title, section, lede) "
+              "between '---' lines")
+
+
 def split_front_matter(source: str, data: bytes) -> tuple[str, str, int] | ContentError:
     """Decode and split a file into (front matter, body, first body line)."""
-    if not data.strip():
-        return ContentError(source, None, "the file is empty; an article needs front matter "
-                            "(title, section, lede) between '---' lines")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return ContentError(source, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
                             "save the file as UTF-8")
+    if not text.strip():
+        return ContentError(source, None, EMPTY_FILE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines[0].rstrip() != FENCE:
@@ -160,15 +200,117 @@ def split_front_matter(source: str, data: bytes) -> tuple[str, str, int] | Conte
                         "with a '---' line")
 
 
-def _key_lines(front: str) -> dict[str, int]:
-    """File line of each top-level key; the front matter starts on line 2."""
+# PyYAML's wording, for the mistakes editors actually make, in words they can act on.
+_YAML_ADVICE = (
+    ("mapping values are not allowed",
+     "a value that contains ': ' must be put in quotes, e.g. title: \"Итоги: что решено\""),
+    ("tab character", "a tab is not allowed here; indent with spaces"),
+    ("found character '\\t'", "a tab is not allowed here; indent with spaces"),
+    ("found undefined alias", "a value starting with '*' must be put in quotes"),
+    ("cannot start any token", "a value starting with this character must be put in quotes"),
+    ("found duplicate anchor", "a value starting with '&' must be put in quotes"),
+)
+_YAML_OPENED = {
+    "while parsing a flow sequence": "the '[' list opened on line {line} is not closed with ']' "
+                                     "(or an item in it needs quotes)",
+    "while parsing a flow mapping": "the '{{' opened on line {line} is not closed with '}}' "
+                                    "(or a value in it needs quotes)",
+    "while scanning a quoted scalar": "the quote opened on line {line} is never closed",
+}
+
+
+def yaml_problem(source: str, exc: yaml.YAMLError, first_line: int) -> ContentError:
+    """A YAML error as a `ContentError` on the file's line; `first_line` is the file line
+    of the YAML text's first line."""
+    mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    line = mark.line + first_line if mark is not None else first_line
+    opened = _YAML_OPENED.get(context)
+    if opened and context_mark is not None:
+        # The editor's mistake is where the bracket or quote was opened, not where
+        # the parser gave up.
+        start = context_mark.line + first_line
+        return ContentError(source, start, f"invalid YAML in the front matter: "
+                            f"{opened.format(line=start)}")
+    for needle, advice in _YAML_ADVICE:
+        if needle in problem:
+            return ContentError(source, line, f"invalid YAML in the front matter: {advice}")
+    return ContentError(source, line, f"invalid YAML in the front matter: {problem}")
+
+
+def _key_lines(source: str, front: str) -> tuple[dict[str, int], list[ContentError]]:
+    """File line of each top-level key (and of each item of a list value, as 'key[i]'),
+    plus an error for every key written twice (YAML would silently keep the last one)."""
     try:
         node = yaml.compose(front, Loader=YamlLoader)
-    except yaml.YAMLError:
-        return {}
+    except (yaml.YAMLError, RecursionError):
+        return {}, []
     if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 2 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+        return {}, []
+    lines: dict[str, int] = {}
+    errors: list[ContentError] = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        name = str(key.value)
+        line = key.start_mark.line + FIRST_KEY_LINE
+        if name in lines:
+            errors.append(ContentError(source, line, f"'{name}' is written twice (first on "
+                                       f"line {lines[name]}); keep one"))
+            continue
+        lines[name] = line
+        if isinstance(value, yaml.SequenceNode):
+            for item in value.value:
+                if isinstance(item, yaml.ScalarNode):
+                    lines.setdefault(f"{name}[{item.value}]", item.start_mark.line + FIRST_KEY_LINE)
+    return lines, errors
+
+
+def _show(value: str) -> str:
+    """A value as an editor would recognise it, with invisible characters made visible."""
+    return value.encode("unicode_escape").decode("ascii") if not value.isprintable() else value
+
+
+def _path_problems(source: str, meta: FrontMatter, lines: dict[str, int]) -> list[ContentError]:
+    """A slug or alias that would put a page outside the output folder."""
+    problems = []
+    candidates = [("slug", "slug", meta.slug)] if meta.slug else []
+    candidates += [("aliases", f"aliases[{a}]", a) for a in meta.aliases]
+    for key, line_key, value in candidates:
+        reason = unsafe_reason(value.strip("/") or ".")
+        if reason is not None:
+            problems.append(ContentError(
+                source, lines.get(line_key, lines.get(key)),
+                f"'{key}': '{_show(value)}' is not a usable URL path ({reason}); "
+                "use letters, digits, '-' and '/' only"))
+    return problems
+
+
+def _missing_required(source: str, data: dict[Any, Any], lines: dict[str, int],
+                      extra: dict[str, Any]) -> tuple[list[ContentError], set[str]]:
+    """Errors for missing required keys; a near-miss key ('titel') is named as the typo
+    it is, on its own line. Returns the errors and the typo keys they explain."""
+    errors = []
+    typos: set[str] = set()
+    missing = []
+    for key in REQUIRED:
+        if key in data:
+            continue
+        typo = closest(key, [k for k in extra if k not in typos])
+        if typo:
+            typos.add(typo)
+            errors.append(ContentError(source, lines.get(typo, 1),
+                                       f"unknown key '{typo}' — did you mean '{key}'?"))
+        else:
+            missing.append(key)
+    if missing:
+        names = " and ".join(f"'{k}'" for k in missing)
+        plural = "s" if len(missing) > 1 else ""
+        errors.append(ContentError(source, 1, f"missing required key{plural} {names}; every "
+                                   "article needs a title, a section and a lede"))
+    return errors, typos
 
 
 def parse_front_matter(
@@ -176,20 +318,19 @@ def parse_front_matter(
 ) -> tuple[FrontMatter, dict[str, int], list[ContentError]] | list[ContentError]:
     """Validate front matter text into a `FrontMatter` (plus warnings), or return errors."""
     try:
-        data = yaml.load(front, Loader=YamlLoader)
+        data = yaml.load(front, Loader=FrontMatterLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or "cannot be read"
-        return [ContentError(source, line, f"invalid YAML in the front matter: {problem}")]
-    except (ValueError, OverflowError) as exc:  # e.g. a date like 2026-02-30
-        return [ContentError(source, 2, f"invalid value in the front matter: {exc}")]
+        return [yaml_problem(source, exc, FIRST_KEY_LINE)]
+    except (ValueError, OverflowError, RecursionError) as exc:  # pragma: no cover - defensive
+        return [ContentError(source, FIRST_KEY_LINE, f"invalid value in the front matter: {exc}")]
+    if data is None:
+        return [ContentError(source, 1, "the front matter is empty; write title, section and "
+                             "lede between the '---' lines")]
     if not isinstance(data, dict):
-        return [ContentError(source, 2, "the front matter must be keys and values "
+        return [ContentError(source, FIRST_KEY_LINE, "the front matter must be keys and values "
                              f"(title: ..., section: ..., lede: ...), got {_describe(data)}")]
 
-    lines = _key_lines(front)
-    errors: list[ContentError] = []
+    lines, errors = _key_lines(source, front)
     warnings: list[ContentError] = []
     fields = _fields(tz)
     values: dict[str, Any] = {}
@@ -197,23 +338,42 @@ def parse_front_matter(
     for raw_key, value in data.items():
         key = str(raw_key)
         if key not in fields:
-            extra[key] = value
-            hint = did_you_mean(key, KNOWN_KEYS)
-            warnings.append(warning(source, lines.get(key), f"unknown key '{key}'{hint}"))
+            extra[key] = str(value) if isinstance(value, _BadDate) else value
             continue
         attribute, convert = fields[key]
         try:
             values[attribute] = convert(key, value)
         except _Invalid as exc:
             errors.append(ContentError(source, lines.get(key), str(exc)))
-    for key in REQUIRED:
-        if key not in data:
-            typo = closest(key, extra)
-            found = f" (is '{typo}' a typo for it?)" if typo else ""
-            errors.append(ContentError(source, 2, f"missing required key '{key}'{found}"))
+    missing, typos = _missing_required(source, data, lines, extra)
+    errors += missing
+    for key in extra:
+        if key not in typos:
+            hint = did_you_mean(key, KNOWN_KEYS)
+            warnings.append(warning(source, lines.get(key), f"unknown key '{key}'{hint}"))
     if errors:
         return errors
-    return FrontMatter(extra=extra, **values), lines, warnings
+    meta = FrontMatter(extra=extra, **values)
+    errors = _path_problems(source, meta, lines)
+    if errors:
+        return errors
+    return meta, lines, warnings + _advice(source, meta, data, lines)
+
+
+def _advice(source: str, meta: FrontMatter, data: dict[Any, Any], lines: dict[str, int]
+            ) -> list[ContentError]:
+    """Warnings: what is allowed but probably a mistake (errors under --strict)."""
+    found = []
+    if "tags" in data and not meta.tags:
+        found.append(warning(source, lines.get("tags"), "'tags' is empty; add tags or remove "
+                             "the line"))
+    if len(meta.lede) > LEDE_LIMIT:
+        found.append(warning(source, lines.get("lede"), f"the lede is {len(meta.lede)} "
+                             f"characters long; keep it under {LEDE_LIMIT}"))
+    if meta.date is None:
+        found.append(warning(source, 1, "no 'date': readers and feeds will not know when "
+                             "this was published; add e.g. date: 2026-11-25"))
+    return found
 
 
 def parse_source(
@@ -229,3 +389,39 @@ def parse_source(
         return None, parsed
     meta, lines, warnings = parsed
     return ParsedSource(source, meta, renderer.render(body), lines), warnings
+
+
+def _present(meta: FrontMatter, key: str) -> bool:
+    """Whether the front matter gives `key` a non-empty value."""
+    if key in KNOWN_KEYS:
+        value = getattr(meta, "authors" if key == "author" else key)
+    else:
+        value = meta.extra.get(key)
+    return value not in (None, "", (), [], {})
+
+
+def check_schema(parsed: list[ParsedSource], schema: Schema) -> list[ContentError]:
+    """Articles that break the site's front-matter schema (`schema:` in newsgen.yaml)."""
+    problems = []
+    for article in parsed:
+        meta, lines, source = article.meta, article.key_lines, article.source
+        if schema.sections is not None and meta.section not in schema.sections:
+            allowed = ", ".join(schema.sections)
+            problems.append(ContentError(
+                source, lines.get("section"), f"section '{meta.section}' is not one of the "
+                f"sections in newsgen.yaml ({allowed}){did_you_mean(meta.section, schema.sections)}"))
+        missing = [key for key in schema.required if not _present(meta, key)]
+        if missing:
+            names = " and ".join(f"'{k}'" for k in missing)
+            plural = "s" if len(missing) > 1 else ""
+            problems.append(ContentError(source, lines.get(missing[0], 1),
+                                         f"missing key{plural} {names}, required by the schema "
+                                         "in newsgen.yaml"))
+        if schema.tags is not None:
+            for tag in meta.tags:
+                if tag not in schema.tags:
+                    problems.append(ContentError(
+                        source, lines.get(f"tags[{tag}]", lines.get("tags")),
+                        f"tag '{tag}' is not in the tag list of newsgen.yaml"
+                        f"{did_you_mean(tag, schema.tags)}"))
+    return problems

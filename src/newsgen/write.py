@@ -49,6 +49,7 @@ class OutputWriter:
         self.staging.mkdir()
         self._root = str(self.staging) + os.sep
         self.sources: dict[str, str] = {}  # output path -> what made it
+        self.source_lines: dict[str, int | None] = {}  # output path -> line in that source
         self.problems: list[ContentError] = []
         self.made_dirs: set[str] = set()
 
@@ -66,10 +67,13 @@ class OutputWriter:
         earlier = self.sources.get(path)
         if earlier is not None:
             url = "/" + path.removesuffix("index.html")
+            earlier_line = self.source_lines.get(path)
+            where = earlier if earlier_line is None else f"{earlier}:{earlier_line}"
             self.problems.append(ContentError(
-                source, line, f"the URL {url} is also produced by {earlier}"))
+                source, line, f"the URL {url} is also produced by {where}"))
             return None
         self.sources[path] = source
+        self.source_lines[path] = line
         parent = os.path.dirname(path)
         if parent and parent not in self.made_dirs:
             (self.staging / parent).mkdir(parents=True, exist_ok=True)
