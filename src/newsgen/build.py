@@ -16,13 +16,14 @@ from pathlib import Path
 import jinja2
 
 from .config import SiteConfig, load_config
-from .content import CONTENT_DIR, iter_sources, parse_source
-from .errors import BuildFailed, ContentError
+from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
+from .errors import BuildFailed, ContentError, did_you_mean
 from .feeds import feed_files
 from .markup import MarkdownRenderer
-from .models import OutputFile, ParsedSource, Site
+from .models import OutputFile, ParsedSource, ScheduledChange, Site
+from .redirects import write_redirects
 from .render import THEME_DIR, PageRenderer, Theme
-from .site import assemble, is_published
+from .site import assemble, is_published, next_scheduled_change, url_to_path
 from .write import OutputWriter
 
 STATIC_DIR = "static"
@@ -54,6 +55,10 @@ class BuildResult:
     articles: int
     seconds: float
     warnings: tuple[ContentError, ...] = field(default=())
+    # When the published site next changes by itself (embargo or expiry), for CI.
+    next_change: ScheduledChange | None = None
+    redirects_added: int = 0  # redirects written for articles whose URL changed
+    sources: dict[str, str] = field(default_factory=dict, compare=False)  # output path -> maker
 
 
 def reference_time(now: dt.datetime | None) -> dt.datetime:
@@ -115,7 +120,8 @@ def check_templates(theme: Theme, site: Site) -> list[ContentError]:
             available = ", ".join(theme.template_names())
             problems.append(ContentError(
                 article.source, article.key_lines.get("template"),
-                f"unknown template '{name}'; the templates are: {available}"))
+                f"unknown template '{name}'{did_you_mean(name, theme.template_names())}; "
+                f"the templates are: {available}"))
     return problems
 
 
@@ -123,6 +129,20 @@ def alias_url(alias: str) -> str:
     """'old/path' and '/old/path/' -> '/old/path/'; a file name such as 'x.html' stays one."""
     path = "/" + alias.strip("/")
     return path if path.endswith((".html", ".htm")) else path + "/"
+
+
+def url_lines(site: Site) -> dict[tuple[str, str], int | None]:
+    """(output path, source) -> the front-matter line that decides that URL, so that a
+    clash or an unsafe path is reported where the editor can fix it."""
+    lines: dict[tuple[str, str], int | None] = {}
+    for article in site.articles:
+        key_lines = article.key_lines
+        lines[(url_to_path(article.url), article.source)] = key_lines.get(
+            "slug" if article.meta.slug else "title")
+        for alias in article.meta.aliases:
+            lines[(url_to_path(alias_url(alias)), article.source)] = key_lines.get(
+                f"aliases[{alias}]", key_lines.get("aliases"))
+    return lines
 
 
 def render_pages(renderer: PageRenderer) -> Iterator[Callable[[], OutputFile | list[OutputFile]]]:
@@ -172,6 +192,7 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
 
     parsed, found = load_sources(site_dir, config)
     problems += found
+    problems += check_schema(parsed, config.schema)
     published = [
         p for p in parsed
         if is_published(p.meta.draft, p.meta.date, p.meta.expires, now,
@@ -180,7 +201,14 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     site, found = assemble(published, config)
     problems += found
     theme = Theme(config, site_dir)
-    problems += check_templates(theme, site)
+    unknown_templates = check_templates(theme, site)
+    problems += unknown_templates
+    if unknown_templates:  # reported once above; render those pages with the default one
+        named = {p.path for p in unknown_templates}
+        site = replace(site, articles=tuple(
+            replace(a, meta=replace(a.meta, template=None)) if a.source in named else a
+            for a in site.articles))
+    claim_lines = url_lines(site)
 
     renderer = PageRenderer(theme, site)
     with OutputWriter(options.output) as writer:
@@ -190,7 +218,10 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
             if isinstance(output, ContentError):
                 problems.append(output)
             else:
-                writer.write(output.path, output.data, output.source)
+                writer.write(output.path, output.data, output.source,
+                             claim_lines.get((output.path, output.source)))
+        # URLs that never break: redirects for moved articles, and the manifest.
+        redirects_added = write_redirects(writer, site, renderer.redirect)
         problems = list(dict.fromkeys(problems + writer.problems))
 
         if options.strict:
@@ -205,6 +236,10 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         articles=len(site.articles),
         seconds=time.perf_counter() - started,
         warnings=tuple(problems),
+        next_change=next_scheduled_change(parsed, now, drafts=options.drafts,
+                                          future=options.future, tz=config.tz),
+        redirects_added=redirects_added,
+        sources=dict(writer.sources),
     )
 
 

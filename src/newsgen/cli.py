@@ -45,8 +45,14 @@ def print_problems(problems: Sequence[ContentError]) -> None:
 
 
 def summary(result: BuildResult) -> str:
-    return (f"Built {result.files} files ({result.articles} articles) into "
+    line = (f"Built {result.files} files ({result.articles} articles) into "
             f"{_display(result.out_dir)} in {result.seconds:.2f} s")
+    if result.redirects_added:
+        count = result.redirects_added
+        line += f"; {count} redirect{'s' if count != 1 else ''} added for a changed URL"
+    if result.next_change is not None:
+        line += f"; {result.next_change.description}"
+    return line
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -89,6 +95,25 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    # Imported here: only serve needs watchdog and the HTTP server.
+    from .serve import ServeError, ServeOptions, run_server
+
+    options = ServeOptions(site_dir=args.site, host=args.host, port=args.port,
+                           watch=args.watch, drafts=args.drafts, future=args.future)
+    try:
+        return run_server(options, open_browser=args.open)
+    except ServeError as exc:
+        print(f"newsgen serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535)")
+    return int(text)
+
+
 def _site_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
                         help="the site folder (default: the current folder)")
@@ -125,6 +150,19 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--section", required=True, help="the section's name")
     _site_option(new)
     new.set_defaults(run=cmd_new)
+
+    serve = commands.add_parser("serve", help="build, serve on this machine and reload the "
+                                              "browser after each change")
+    _site_option(serve)
+    serve.add_argument("--watch", action="store_true",
+                       help="rebuild when content/, templates/, static/ or newsgen.yaml change")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="port to listen on (default: 8000; 0 picks a free one)")
+    _schedule_options(serve)
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.set_defaults(run=cmd_serve)
 
     init = commands.add_parser("init", help="create a new site that builds at once")
     init.add_argument("dir", type=Path, help="folder for the new site")

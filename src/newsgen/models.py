@@ -134,6 +134,28 @@ class Site:
 
 
 @dataclass(frozen=True)
+class ScheduledChange:
+    """The next moment the published site changes by itself: an embargo lifts or an
+    article expires. CI can schedule its next build for then."""
+
+    at: datetime
+    kind: str  # EMBARGO or EXPIRY
+    source: str
+
+    EMBARGO = "embargo"
+    EXPIRY = "expiry"
+
+    @property
+    def description(self) -> str:
+        """'next embargo lifts 2026-11-26 06:00 +03:00', in the moment's own offset."""
+        offset = self.at.strftime("%z")
+        offset = f"{offset[:3]}:{offset[3:]}" if offset else ""
+        moment = f"{self.at:%Y-%m-%d %H:%M} {offset}".rstrip()
+        what = "next embargo lifts" if self.kind == self.EMBARGO else "next expiry"
+        return f"{what} {moment} ({self.source})"
+
+
+@dataclass(frozen=True)
 class OutputFile:
     """One file of the output: where it goes (relative, POSIX), its bytes, what made it."""
 

@@ -6,12 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from slugify import slugify
 
 from .config import SiteConfig
 from .errors import ContentError
-from .models import Article, Crumb, Link, Pagination, ParsedSource, Section, Site, Tag
+from .models import (
+    Article,
+    Crumb,
+    Link,
+    Pagination,
+    ParsedSource,
+    ScheduledChange,
+    Section,
+    Site,
+    Tag,
+)
 
 TAGS_URL = "/tags/"
 RELATED_LIMIT = 5
@@ -68,6 +79,37 @@ def is_published(
     if date is not None and date > now and not future:
         return False
     return not (expires is not None and expires <= now)
+
+
+def next_scheduled_change(
+    sources: Iterable[ParsedSource],
+    now: dt.datetime,
+    *,
+    drafts: bool,
+    future: bool,
+    tz: dt.tzinfo | None = None,
+) -> ScheduledChange | None:
+    """The first moment after `now` when `is_published` turns for some article: an
+    embargo lifting (unless `future` already shows it) or an expiry. Drafts never
+    change by themselves. Shown in `tz` (the site's time zone) when given."""
+    changes: list[ScheduledChange] = []
+    for parsed in sources:
+        meta = parsed.meta
+        if meta.draft and not drafts:
+            continue
+        embargoed = meta.date is not None and meta.date > now and not future
+        # An article that expires before its embargo lifts is never published.
+        if meta.expires is not None and embargoed and meta.date is not None \
+                and meta.expires <= meta.date:
+            continue
+        if embargoed and meta.date is not None:
+            changes.append(ScheduledChange(meta.date, ScheduledChange.EMBARGO, parsed.source))
+        elif meta.expires is not None and meta.expires > now:
+            changes.append(ScheduledChange(meta.expires, ScheduledChange.EXPIRY, parsed.source))
+    if not changes:
+        return None
+    first = min(changes, key=lambda c: (c.at, c.kind, c.source))
+    return replace(first, at=first.at.astimezone(tz)) if tz is not None else first
 
 
 def _newest_first(parsed: ParsedSource) -> tuple[bool, float, str]:
