@@ -7,12 +7,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from .build import BuildOptions, BuildResult, build_site, reference_time
-from .errors import BuildFailed, ContentError
+from .config import load_config
+from .errors import BuildFailed, ContentError, sort_key
+from .links import attribute, find_broken_links
 from .scaffold import ScaffoldError, init_site, new_article
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -70,6 +73,32 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     print_problems(result.warnings)
     print(summary(result))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Build into a temporary folder, then check every internal link; publish nothing."""
+    with tempfile.TemporaryDirectory(prefix="newsgen-check-") as temp:
+        options = BuildOptions(site_dir=args.site, out_dir=Path(temp) / "site",
+                               drafts=args.drafts, future=args.future, now=args.now,
+                               strict=args.strict)
+        try:
+            result = build_site(options)
+        except BuildFailed as failed:
+            print_problems(failed.problems)
+            count = len(failed.errors)
+            print(f"Check failed: {count} error{'s' if count != 1 else ''}.", file=sys.stderr)
+            return EXIT_ERRORS
+        base_url = load_config(args.site)[0].base_url
+        broken = attribute(find_broken_links(result.out_dir, base_url), result.sources,
+                           args.site, base_url)
+    print_problems(sorted([*result.warnings, *broken], key=sort_key))
+    if broken:
+        count = len(broken)
+        print(f"Check failed: {count} broken link{'s' if count != 1 else ''}.", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"Checked {result.files} files ({result.articles} articles): every internal link "
+          "resolves.")
     return EXIT_OK
 
 
@@ -164,9 +193,22 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
     serve.set_defaults(run=cmd_serve)
 
+    check = commands.add_parser("check", help="validate content and internal links; "
+                                              "publish nothing")
+    _site_option(check)
+    _schedule_options(check)
+    check.add_argument("--now", type=_moment, metavar="TIME",
+                       help="the reference time, ISO 8601 (default: SOURCE_DATE_EPOCH or the "
+                            "clock)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(run=cmd_check)
+
     init = commands.add_parser("init", help="create a new site that builds at once")
     init.add_argument("dir", type=Path, help="folder for the new site")
     init.set_defaults(run=cmd_init)
+    for command in commands.choices.values():  # --debug also works after the command
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show a traceback for internal errors")
     return parser
 
 
