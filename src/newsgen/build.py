@@ -172,6 +172,12 @@ def render_all(renderer: PageRenderer, now: dt.datetime) -> Iterator[OutputFile 
         except jinja2.TemplateError as exc:
             yield renderer.theme.describe_error(exc)
             continue
+        except Exception as exc:  # e.g. `1 // 0` in a template: the template's bug, not ours
+            problem = renderer.theme.describe_error(exc)
+            if problem.line is None:  # not raised from a template line: a newsgen bug
+                raise
+            yield problem
+            continue
         if isinstance(result, OutputFile):
             yield result
         else:

@@ -166,15 +166,53 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
+# PyYAML's wording, for the mistakes editors actually make, in words they can act on.
+_YAML_ADVICE = (
+    ("mapping values are not allowed",
+     "a value that contains ': ' must be put in quotes, e.g. title: \"Итоги: что решено\""),
+    ("tab character", "a tab is not allowed here; indent with spaces"),
+    ("found character '\\t'", "a tab is not allowed here; indent with spaces"),
+    ("found undefined alias", "a value starting with '*' must be put in quotes"),
+    ("cannot start any token", "a value starting with this character must be put in quotes"),
+    ("found duplicate anchor", "a value starting with '&' must be put in quotes"),
+)
+_YAML_OPENED = {
+    "while parsing a flow sequence": "the '[' list opened on line {line} is not closed with ']' "
+                                     "(or an item in it needs quotes)",
+    "while parsing a flow mapping": "the '{{' opened on line {line} is not closed with '}}' "
+                                    "(or a value in it needs quotes)",
+    "while scanning a quoted scalar": "the quote opened on line {line} is never closed",
+}
+
+
+def yaml_problem(source: str, exc: yaml.YAMLError, first_line: int,
+                 what: str = "invalid YAML") -> ContentError:
+    """A YAML error as a `ContentError` on the file's line; `first_line` is the file line
+    of the YAML text's first line."""
+    mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    line = mark.line + first_line if mark is not None else first_line
+    opened = _YAML_OPENED.get(context)
+    if opened and context_mark is not None:
+        # The editor's mistake is where the bracket or quote was opened, not where
+        # the parser gave up.
+        start = context_mark.line + first_line
+        return ContentError(source, start, f"{what}: "
+                            f"{opened.format(line=start)}")
+    for needle, advice in _YAML_ADVICE:
+        if needle in problem:
+            return ContentError(source, line, f"{what}: {advice}")
+    return ContentError(source, line, f"{what}: {problem}")
+
+
 def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[ContentError]]:
     """Validate config text; returns the config (defaults where invalid) and every problem."""
     try:
         data = yaml.load(text, Loader=YamlLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        return SiteConfig(), [ContentError(path, line, f"invalid YAML: {problem}")]
+        return SiteConfig(), [yaml_problem(path, exc, 1)]
     if data is None:
         return SiteConfig(), []
     if not isinstance(data, dict):

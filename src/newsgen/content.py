@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .config import Schema, YamlLoader
-from .errors import ContentError, closest, did_you_mean, warning
+from .config import Schema, YamlLoader, yaml_problem
+from .errors import ContentError, closest, did_you_mean, sort_key, warning
 from .markup import MarkdownRenderer
 from .models import FrontMatter, ParsedSource
 from .write import unsafe_reason
@@ -200,46 +200,6 @@ def split_front_matter(source: str, data: bytes) -> tuple[str, str, int] | Conte
                         "with a '---' line")
 
 
-# PyYAML's wording, for the mistakes editors actually make, in words they can act on.
-_YAML_ADVICE = (
-    ("mapping values are not allowed",
-     "a value that contains ': ' must be put in quotes, e.g. title: \"Итоги: что решено\""),
-    ("tab character", "a tab is not allowed here; indent with spaces"),
-    ("found character '\\t'", "a tab is not allowed here; indent with spaces"),
-    ("found undefined alias", "a value starting with '*' must be put in quotes"),
-    ("cannot start any token", "a value starting with this character must be put in quotes"),
-    ("found duplicate anchor", "a value starting with '&' must be put in quotes"),
-)
-_YAML_OPENED = {
-    "while parsing a flow sequence": "the '[' list opened on line {line} is not closed with ']' "
-                                     "(or an item in it needs quotes)",
-    "while parsing a flow mapping": "the '{{' opened on line {line} is not closed with '}}' "
-                                    "(or a value in it needs quotes)",
-    "while scanning a quoted scalar": "the quote opened on line {line} is never closed",
-}
-
-
-def yaml_problem(source: str, exc: yaml.YAMLError, first_line: int) -> ContentError:
-    """A YAML error as a `ContentError` on the file's line; `first_line` is the file line
-    of the YAML text's first line."""
-    mark = getattr(exc, "problem_mark", None)
-    context_mark = getattr(exc, "context_mark", None)
-    problem = str(getattr(exc, "problem", None) or exc)
-    context = str(getattr(exc, "context", None) or "")
-    line = mark.line + first_line if mark is not None else first_line
-    opened = _YAML_OPENED.get(context)
-    if opened and context_mark is not None:
-        # The editor's mistake is where the bracket or quote was opened, not where
-        # the parser gave up.
-        start = context_mark.line + first_line
-        return ContentError(source, start, f"invalid YAML in the front matter: "
-                            f"{opened.format(line=start)}")
-    for needle, advice in _YAML_ADVICE:
-        if needle in problem:
-            return ContentError(source, line, f"invalid YAML in the front matter: {advice}")
-    return ContentError(source, line, f"invalid YAML in the front matter: {problem}")
-
-
 def _key_lines(source: str, front: str) -> tuple[dict[str, int], list[ContentError]]:
     """File line of each top-level key (and of each item of a list value, as 'key[i]'),
     plus an error for every key written twice (YAML would silently keep the last one)."""
@@ -320,7 +280,7 @@ def parse_front_matter(
     try:
         data = yaml.load(front, Loader=FrontMatterLoader)
     except yaml.YAMLError as exc:
-        return [yaml_problem(source, exc, FIRST_KEY_LINE)]
+        return [yaml_problem(source, exc, FIRST_KEY_LINE, "invalid YAML in the front matter")]
     except (ValueError, OverflowError, RecursionError) as exc:  # pragma: no cover - defensive
         return [ContentError(source, FIRST_KEY_LINE, f"invalid value in the front matter: {exc}")]
     if data is None:
@@ -357,7 +317,7 @@ def parse_front_matter(
     errors = _path_problems(source, meta, lines)
     if errors:
         return errors
-    return meta, lines, warnings + _advice(source, meta, data, lines)
+    return meta, lines, sorted(warnings + _advice(source, meta, data, lines), key=sort_key)
 
 
 def _advice(source: str, meta: FrontMatter, data: dict[Any, Any], lines: dict[str, int]
