@@ -319,3 +319,13 @@ def test_the_demo_sites_feeds_and_sitemaps_are_valid(tmp_path: Path) -> None:
         assert parse_feed(path).entries, path
     valid_xml(out / "sitemap.xml", "sitemap.xsd")
     valid_xml(out / "news-sitemap.xml", "news-sitemap.xsd")
+
+
+def test_an_update_dated_before_publication_never_predates_it(site: SiteDir) -> None:
+    site.add("a", title="Статья", section="Политика", date=when(-2), updated=when(-5))
+    site.build()
+    html = site.page("/politika/statia/")
+    article = next(json.loads(b) for b in head(html).json_ld if '"NewsArticle"' in b)
+    assert article["dateModified"] == article["datePublished"] == when(-2)
+    entry = parse_feed(site.out / "feed.xml").entries[0]
+    assert entry.updated == entry.published == when(-2)

@@ -88,7 +88,10 @@ class Article:
 
     @property
     def modified(self) -> datetime | None:
-        return self.meta.updated or self.meta.date
+        """The last change: `updated`, never earlier than `date` (crawlers reject a
+        modification before publication)."""
+        moments = [m for m in (self.meta.date, self.meta.updated) if m is not None]
+        return max(moments) if moments else None
 
     @property
     def authors(self) -> tuple[str, ...]:
