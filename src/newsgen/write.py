@@ -14,7 +14,7 @@ from types import TracebackType
 
 from .errors import ContentError
 
-_DRIVE = re.compile(r"^[A-Za-z]:")
+_DRIVE = re.compile(r"(^|/)[A-Za-z]:")  # C:/x, or a/C:/x once joined on Windows
 
 
 def unsafe_reason(path: str) -> str | None:
@@ -25,7 +25,7 @@ def unsafe_reason(path: str) -> str | None:
         return "a NUL character"
     if "\\" in path:
         return "a backslash"
-    if _DRIVE.match(path):
+    if _DRIVE.search(path):
         return "a drive letter"
     if path.startswith("/"):
         return "an absolute path"
