@@ -3,6 +3,7 @@
     python bench/run.py --articles 1000 10000 --repeat 3
     python bench/run.py --articles 100000 --only newsgen-cold
     python bench/run.py --articles 1000 --markdown    # also print a table for bench/README.md
+    python bench/run.py --articles 10000 --newsgen-from HEAD   # time a committed newsgen
 
 Corpora and outputs go to bench/work/<N>/; the peers live in bench/.venv-peers (made on
 first use). Scenarios run alternately within each round, so that a slow spell of the
@@ -14,12 +15,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import io
 import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +34,7 @@ sys.path.insert(0, str(BENCH))
 import make_corpus  # noqa: E402
 import peers  # noqa: E402
 
+REPOSITORY = BENCH.parent
 WORK = BENCH / "work"
 PEERS_VENV = BENCH / ".venv-peers"
 PEERS_REQUIREMENTS = BENCH / "requirements-peers.txt"
@@ -83,6 +87,24 @@ def ensure_peers_venv() -> None:
 
 def newsgen_available() -> bool:
     return importlib.util.find_spec("newsgen") is not None
+
+
+def newsgen_snapshot(revision: str) -> tuple[Path, str]:
+    """src/newsgen as committed at `revision`, unpacked under bench/work/.
+
+    Timing a commit rather than the working tree keeps a long run consistent while
+    src/ is being edited, and says exactly which code the figures belong to."""
+    commit = subprocess.run(["git", "-C", str(REPOSITORY), "rev-parse", "--verify",
+                             f"{revision}^{{commit}}"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    target = WORK / f"newsgen-{commit[:12]}"
+    if not (target / "src" / "newsgen" / "__main__.py").exists():
+        archive = subprocess.run(["git", "-C", str(REPOSITORY), "archive", commit, "src/newsgen"],
+                                 capture_output=True, check=True).stdout
+        remove(target)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+    return target / "src", commit
 
 
 def files_digest(paths: Iterable[Path], extra: str) -> str:
@@ -193,14 +215,18 @@ def remove(*paths: Path) -> None:
 # --- the tools -----------------------------------------------------------------------------
 
 
-def newsgen_env() -> dict[str, str]:
-    return {**os.environ, "SOURCE_DATE_EPOCH": str(int(REFERENCE_NOW.timestamp()))}
+def newsgen_env(source: Path | None) -> dict[str, str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(int(REFERENCE_NOW.timestamp()))}
+    if source:
+        # Ahead of site-packages, so the snapshot wins over the installed package.
+        env["PYTHONPATH"] = str(source)
+    return env
 
 
-def newsgen_build(corpus: Corpus, log: Path) -> Measurement:
+def newsgen_build(corpus: Corpus, log: Path, env: dict[str, str]) -> Measurement:
     command = [sys.executable, "-m", "newsgen", "build",
                "--site", str(corpus.site), "--out", str(corpus.output("newsgen"))]
-    return measure(command, log, env=newsgen_env())
+    return measure(command, log, env=env)
 
 
 def pelican_build(corpus: Corpus, log: Path) -> Measurement:
@@ -226,8 +252,9 @@ def edited_article(corpus: Corpus) -> Path:
 class Runner:
     """Runs scenarios, keeping track of which outputs are warm for no-change rebuilds."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, newsgen_source: Path | None) -> None:
         self.corpus = corpus
+        self.newsgen_env = newsgen_env(newsgen_source)
         self.warm: set[str] = set()
         self.steps: dict[str, Callable[[Path], Measurement]] = {
             "newsgen-cold": self.newsgen_cold,
@@ -242,30 +269,36 @@ class Runner:
         log = self.corpus.logs / f"{scenario}-{round_number}.log"
         return self.steps[scenario](log)
 
-    def warm_up(self, tool: str, build: Callable[[Corpus, Path], Measurement]) -> None:
+    def warm_up(self, tool: str, build: Callable[[Path], Measurement]) -> None:
         # A warm scenario asked for without its cold one: build once, untimed.
         if tool not in self.warm:
-            build(self.corpus, self.corpus.logs / f"{tool}-warm-up.log")
+            build(self.corpus.logs / f"{tool}-warm-up.log")
             self.warm.add(tool)
+
+    def build_newsgen(self, log: Path) -> Measurement:
+        return newsgen_build(self.corpus, log, self.newsgen_env)
+
+    def build_hugo(self, log: Path) -> Measurement:
+        return hugo_build(self.corpus, log)
 
     def newsgen_cold(self, log: Path) -> Measurement:
         remove(self.corpus.output("newsgen"), self.corpus.site / ".newsgen-cache")
         self.warm.discard("newsgen")
-        measurement = newsgen_build(self.corpus, log)
+        measurement = self.build_newsgen(log)
         self.warm.add("newsgen")
         return measurement
 
     def newsgen_nochange(self, log: Path) -> Measurement:
-        self.warm_up("newsgen", newsgen_build)
-        return newsgen_build(self.corpus, log)
+        self.warm_up("newsgen", self.build_newsgen)
+        return self.build_newsgen(log)
 
     def newsgen_edit(self, log: Path) -> Measurement:
-        self.warm_up("newsgen", newsgen_build)
+        self.warm_up("newsgen", self.build_newsgen)
         article = edited_article(self.corpus)
         original = article.read_bytes()
         try:
             article.write_bytes(original + EDIT_SENTENCE.encode())
-            return newsgen_build(self.corpus, log)
+            return self.build_newsgen(log)
         finally:
             # Keep the corpus pristine; the output now lags the source by one edit.
             article.write_bytes(original)
@@ -279,13 +312,13 @@ class Runner:
         remove(self.corpus.output("hugo"), self.corpus.root / "hugo-cache",
                self.corpus.hugo_project / "resources", self.corpus.hugo_project / ".hugo_build.lock")
         self.warm.discard("hugo")
-        measurement = hugo_build(self.corpus, log)
+        measurement = self.build_hugo(log)
         self.warm.add("hugo")
         return measurement
 
     def hugo_nochange(self, log: Path) -> Measurement:
-        self.warm_up("hugo", hugo_build)
-        return hugo_build(self.corpus, log)
+        self.warm_up("hugo", self.build_hugo)
+        return self.build_hugo(log)
 
 
 # --- page sets --------------------------------------------------------------------------
@@ -405,7 +438,9 @@ def print_result(result: CorpusResult, rounds: int) -> None:
         print(f"{scenario:<18} {statistics.median(seconds):>9.3f} {min(seconds):>8.3f} "
               f"{max(seconds):>8.3f} {result.peak_mb(scenario):>12.0f}")
     for scenario, error in result.failures.items():
-        print(f"{scenario:<18} FAILED {error}")
+        # The full output is in the log; the summary keeps the command and its last line.
+        lines = error.splitlines()
+        print(f"{scenario:<18} FAILED {lines[0]}\n{'':<18} {lines[-1].strip()}")
     for label, value in ratios(result):
         print(f"{label}: {value:.2f}×")
     if result.page_counts:
@@ -435,9 +470,10 @@ def markdown_table(results: list[CorpusResult]) -> str:
     return "\n".join(lines)
 
 
-def save_results(results: list[CorpusResult]) -> Path:
+def save_results(results: list[CorpusResult], newsgen_version: str) -> Path:
     path = WORK / "results.json"
     data = [{
+        "newsgen": newsgen_version,
         "articles": result.articles,
         "timings": {scenario: [vars(m) for m in runs] for scenario, runs in result.timings.items()},
         "failures": result.failures,
@@ -451,11 +487,12 @@ def save_results(results: list[CorpusResult]) -> Path:
 # --- main ------------------------------------------------------------------------------
 
 
-def benchmark(articles: int, scenarios: list[str], rounds: int) -> CorpusResult:
+def benchmark(articles: int, scenarios: list[str], rounds: int,
+              newsgen_source: Path | None) -> CorpusResult:
     tools = [tool for tool in TOOLS if any(s.startswith(tool + "-") for s in scenarios)]
     corpus = prepare_corpus(articles, with_peers=bool({"pelican", "hugo"} & set(tools)))
     result = CorpusResult(articles)
-    runner = Runner(corpus)
+    runner = Runner(corpus, newsgen_source)
     for round_number in range(1, rounds + 1):
         for scenario in scenarios:
             if scenario in result.failures:
@@ -465,7 +502,7 @@ def benchmark(articles: int, scenarios: list[str], rounds: int) -> CorpusResult:
             try:
                 measurement = runner.run(scenario, round_number)
             except BuildFailed as error:
-                print("failed")
+                print(f"failed\n  {error}")
                 result.failures[scenario] = str(error)
                 continue
             print(f"{measurement.seconds:.3f} s, {measurement.peak_rss_kb / 1024:.0f} MB")
@@ -475,6 +512,13 @@ def benchmark(articles: int, scenarios: list[str], rounds: int) -> CorpusResult:
     return result
 
 
+def warn_if_busy() -> None:
+    load = os.getloadavg()[0]
+    if load > 0.7:
+        print(f"note: the machine is busy (load average {load:.1f} over the last minute); "
+              "figures will be noisy", flush=True)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[1000],
@@ -482,6 +526,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="rounds per corpus (default: 3)")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, metavar="SCENARIO",
                         help=f"run only these scenarios: {', '.join(SCENARIOS)}")
+    parser.add_argument("--newsgen-from", metavar="REVISION",
+                        help="time newsgen as committed at this git revision (e.g. HEAD) "
+                             "instead of the working tree")
     parser.add_argument("--markdown", action="store_true",
                         help="also print a Markdown table for bench/README.md")
     args = parser.parse_args(argv)
@@ -493,7 +540,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scenarios = [s for s in SCENARIOS if s in (args.only or SCENARIOS)]
-    if not newsgen_available():
+    newsgen_source, newsgen_version = None, "working tree"
+    if args.newsgen_from:
+        newsgen_source, commit = newsgen_snapshot(args.newsgen_from)
+        newsgen_version = f"commit {commit}"
+        print(f"newsgen from {newsgen_version}")
+    elif not newsgen_available():
         print("newsgen is not importable from this interpreter: skipping its scenarios")
         scenarios = [s for s in scenarios if not s.startswith("newsgen-")]
     if not scenarios:
@@ -501,10 +553,14 @@ def main(argv: list[str] | None = None) -> int:
     ensure_time_binary()
     if any(not s.startswith("newsgen-") for s in scenarios):
         ensure_peers_venv()
-    results = [benchmark(articles, scenarios, args.repeat) for articles in args.articles]
+    warn_if_busy()
+    results = [benchmark(articles, scenarios, args.repeat, newsgen_source)
+               for articles in args.articles]
+    warn_if_busy()
     for result in results:
         print_result(result, args.repeat)
-    print(f"\nraw figures: {save_results(results).relative_to(BENCH.parent)}")
+    print(f"\nnewsgen: {newsgen_version}")
+    print(f"raw figures: {save_results(results, newsgen_version).relative_to(BENCH.parent)}")
     if args.markdown:
         print("\n" + markdown_table(results))
     failed = any(result.failures or result.page_problems for result in results)
