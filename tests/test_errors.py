@@ -183,7 +183,8 @@ def test_template_syntax_and_runtime_errors_name_template_and_line(site: SiteDir
                "{% endblock %}\n")
     site.write("templates/tag.html", '{% extends "base.html" %}\n{% block main %}\n'
                "{{ 1 // 0 }}\n{% endblock %}\n")
-    site.write("content/tagged.md", GOOD.replace("date:", "tags: [Выборы]\ndate:"))
+    site.write("content/tagged.md", GOOD.replace("date:", "tags: [Выборы]\ndate:").replace(
+        "Хорошая", "Другая"))
     status, lines = build_errors(site)
     assert status == 1
     assert lines == [

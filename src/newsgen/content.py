@@ -96,6 +96,9 @@ def _text_list(key: str, value: Any) -> tuple[str, ...]:
         raise _Invalid(f"'{key}' must be a list of strings, got {_describe(value)}")
     result: list[str] = []
     for item in items:
+        if isinstance(item, dict | list):
+            raise _Invalid(f"'{key}' must be a list of strings, but one item is "
+                           f"{_describe(item)}")
         text = _text(key, item)
         if text not in result:
             result.append(text)
@@ -248,6 +251,12 @@ def _path_problems(source: str, meta: FrontMatter, lines: dict[str, int]) -> lis
     return problems
 
 
+def _names(keys: list[str]) -> str:
+    """'a', 'a' and 'b', 'a', 'b' and 'c'."""
+    quoted = [f"'{k}'" for k in keys]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
 def _missing_required(source: str, data: dict[Any, Any], lines: dict[str, int],
                       extra: dict[str, Any]) -> tuple[list[ContentError], set[str]]:
     """Errors for missing required keys; a near-miss key ('titel') is named as the typo
@@ -266,7 +275,7 @@ def _missing_required(source: str, data: dict[Any, Any], lines: dict[str, int],
         else:
             missing.append(key)
     if missing:
-        names = " and ".join(f"'{k}'" for k in missing)
+        names = _names(missing)
         plural = "s" if len(missing) > 1 else ""
         errors.append(ContentError(source, 1, f"missing required key{plural} {names}; every "
                                    "article needs a title, a section and a lede"))
@@ -372,7 +381,7 @@ def check_schema(parsed: list[ParsedSource], schema: Schema) -> list[ContentErro
                 f"sections in newsgen.yaml ({allowed}){did_you_mean(meta.section, schema.sections)}"))
         missing = [key for key in schema.required if not _present(meta, key)]
         if missing:
-            names = " and ".join(f"'{k}'" for k in missing)
+            names = _names(missing)
             plural = "s" if len(missing) > 1 else ""
             problems.append(ContentError(source, lines.get(missing[0], 1),
                                          f"missing key{plural} {names}, required by the schema "
