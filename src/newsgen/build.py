@@ -6,24 +6,37 @@ way is collected and raised together as `BuildFailed`, and then nothing is publi
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
+import shutil
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
+from .cache import (
+    BuildCache,
+    CacheDamaged,
+    OutputRecord,
+    Stamp,
+    digest,
+    load_body,
+    stamp_of,
+    store_body,
+)
 from .config import SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
 from .errors import BuildFailed, ContentError, did_you_mean
-from .feeds import feed_files
+from .feeds import feed_files, news_articles
 from .markup import MarkdownRenderer
-from .models import OutputFile, ParsedSource, ScheduledChange, Site
+from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
-from .render import THEME_DIR, PageRenderer, Theme
-from .site import assemble, is_published, next_scheduled_change, url_to_path
+from .render import HOME_SECTION_SIZE, TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme
+from .site import assemble, is_published, next_scheduled_change, related_all, url_to_path
 from .write import OutputWriter
 
 STATIC_DIR = "static"
@@ -186,8 +199,293 @@ def render_all(renderer: PageRenderer, now: dt.datetime) -> Iterator[OutputFile 
     yield from feed_files(config, site, now)
 
 
-def build_site(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    """Build the site into `options.output`; raise `BuildFailed` with every problem found."""
+# -- the incremental, parallel engine ------------------------------------------------
+#
+# A build is cut into units of work: parsing one content file, and rendering one page (or
+# one paginated listing, or the feeds). Each unit has a key, the digest of everything it is
+# made from; a unit whose key is in the cache is not done again. Markdown and pages are
+# done by a pool of worker processes, each with one Markdown instance and one Jinja
+# environment; workers write the pages they render straight into the staging folder (the
+# parent has claimed each path first, so the writer's checks still see every output).
+
+CHUNK = 64  # units per task sent to a worker: large enough that messaging costs little
+
+# A worker process's state, set once by `_start_worker` (process pools can only hand
+# state to their workers this way); the parent process never sets it.
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(state: dict[str, Any]) -> None:
+    _WORKER.update(state)
+
+
+class _BodyFromCache:
+    """`StoredArticle.body_html`: read from the cache each time a template or feed asks."""
+
+    def __get__(self, article: StoredArticle | None, owner: type | None = None) -> Any:
+        if article is None:
+            return self
+        html = load_body(article.cache_dir, article.body_key)
+        if html is None:
+            raise CacheDamaged(f"the cached body of {article.source} is missing")
+        return html
+
+    def __set__(self, article: StoredArticle, value: str) -> None:
+        pass  # the body lives in the cache, not in the article
+
+
+@dataclass(frozen=True)
+class StoredArticle(Article):
+    """An article whose rendered body stays in the cache until it is shown, so that a
+    site of 100,000 articles never holds every body in memory."""
+
+    body_key: str = ""
+    cache_dir: Path = Path()
+
+    @classmethod
+    def of(cls, article: Article, cache_dir: Path, key: str) -> StoredArticle:
+        values = {f.name: getattr(article, f.name) for f in fields(Article)}
+        return cls(**values, body_key=key, cache_dir=cache_dir)
+
+
+StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment, misc]
+
+
+def _parse_chunk(items: list[tuple[str, str, bytes]]) -> list[tuple[str, Any]]:
+    """Parse content files; bodies go to the cache, metadata comes back."""
+    renderer = _WORKER.get("markdown")
+    if renderer is None:
+        renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
+    tz, cache_dir = _WORKER["tz"], _WORKER["cache_dir"]
+    done = []
+    for source, key, data in items:
+        parsed, problems = parse_source(source, data, tz, renderer)
+        if parsed is not None:
+            store_body(cache_dir, key, parsed.body_html)
+            parsed = replace(parsed, body_html="")
+        done.append((key, (parsed, tuple(problems))))
+    return done
+
+
+def _render_unit(renderer: PageRenderer, render_page: Callable[[], Any]
+                 ) -> tuple[list[OutputFile], list[ContentError]]:
+    try:
+        result = render_page()
+    except CacheDamaged:
+        raise
+    except jinja2.TemplateError as exc:
+        return [], [renderer.theme.describe_error(exc)]
+    except Exception as exc:  # e.g. `1 // 0` in a template: the template's bug, not ours
+        problem = renderer.theme.describe_error(exc)
+        if problem.line is None:  # not raised from a template line: a newsgen bug
+            raise
+        return [], [problem]
+    return ([result] if isinstance(result, OutputFile) else list(result)), []
+
+
+RenderDone = tuple[int, list[tuple[str, str, str]], list[ContentError]]
+
+
+def _render_chunk(indexes: list[int]) -> list[RenderDone]:
+    """Render units, each output written to a part file of its own; the parent then claims
+    each output's path in page order (so the writer's checks see what a build without
+    workers sees) and renames the part into place."""
+    renderer, units, parts = _WORKER["renderer"], _WORKER["units"], _WORKER["parts"]
+    done = []
+    for index in indexes:
+        outputs, problems = _render_unit(renderer, units[index][1])
+        written = []
+        for number, output in enumerate(outputs):
+            part = os.path.join(parts, f"{index}.{number}")
+            with open(part, "wb") as handle:
+                handle.write(output.data)
+            written.append((output.path, output.source, part))
+        done.append((index, written, problems))
+    return done
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> list[Any]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class _Pool:
+    """Worker processes, or none: with jobs=1 each task runs here, in the same order."""
+
+    def __init__(self, jobs: int, state: dict[str, Any], tasks: int) -> None:
+        self.pool = None
+        if jobs > 1 and tasks > 1:
+            methods = multiprocessing.get_all_start_methods()
+            # fork hands the site model to the workers without copying it through a pipe
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = context.Pool(min(jobs, tasks), _start_worker, (state,))
+        else:
+            _WORKER.clear()
+            _WORKER.update(state)
+
+    def map(self, function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
+        if self.pool is None:
+            return map(function, tasks)
+        return self.pool.imap(function, tasks)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        else:
+            _WORKER.clear()
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, jobs: int,
+                        progress: Progress | None
+                        ) -> tuple[list[ParsedSource], dict[str, str], list[ContentError]]:
+    """Every content file parsed, from the cache where its bytes are unchanged; returns the
+    articles (bodies left in the cache), source -> body key, and the problems found."""
+    salt = digest(cache.code, config.timezone, str(config.safe_markdown))
+    problems: list[ContentError] = []
+    keys: dict[str, str] = {}
+    todo: list[tuple[str, str, bytes]] = []
+    for path in iter_sources(site_dir):
+        source = relative(path, site_dir)
+        try:
+            file_key, data = cache.file_digest(path)
+        except OSError as exc:
+            problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
+            continue
+        key = digest(salt, source, file_key)
+        keys[source] = key
+        if cache.parsed(key) is None:
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
+                    del keys[source]
+                    continue
+            todo.append((source, key, data))
+    if todo:
+        state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir}
+        tasks = _chunks(todo, 16)
+        pool = _Pool(jobs, state, len(tasks))
+        try:
+            done = 0
+            for results in pool.map(_parse_chunk, tasks):
+                for key, entry in results:
+                    cache.remember_parsed(key, entry)
+                done += len(results)
+                if progress:
+                    progress("parsing", done, len(todo))
+        finally:
+            pool.close()
+    parsed: list[ParsedSource] = []
+    for source, key in keys.items():
+        article, found = cache.parsed(key)
+        problems.extend(found)
+        if article is not None:
+            parsed.append(article)
+    return parsed, keys, problems
+
+
+def _tree_digest(*roots: Path) -> str:
+    """Every file under the roots (templates): names and bytes."""
+    parts: list[bytes | str] = []
+    for root in roots:
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    parts += [relative(path, root), path.read_bytes()]
+        parts.append("|")
+    return digest(*parts)
+
+
+def _article_digests(site: Site, keys: dict[str, str]) -> list[str]:
+    """Per article: its source's key (front matter and body) and everything derived."""
+    return [digest(keys[a.source], repr(replace(a, body_html=""))) for a in site.articles]
+
+
+def unit_keys(units: list[tuple[str, Callable[[], Any]]], renderer: PageRenderer,
+              article_keys: list[str], page_salt: str) -> list[str | None]:
+    """The key of each page unit: a digest of everything its templates can reach."""
+    site, config = renderer.site, renderer.config
+    nav = digest(page_salt, repr(renderer.view))
+    keys: list[str | None] = []
+    for _unit_id, call in units:
+        func = getattr(call, "func", call)
+        name = getattr(func, "__name__", "")
+        args = getattr(call, "args", ())
+        if name == "article":
+            index = args[0]
+            keys.append(digest(nav, "article", article_keys[index],
+                               *(article_keys[i] for i in renderer.related[index])))
+        elif name in ("section", "tag"):
+            listed = args[0]
+            keys.append(digest(nav, name, repr(listed), *(article_keys[i] for i in listed.articles)))
+        elif name == "tags_index":
+            keys.append(digest(nav, name, repr(site.tags)))
+        elif name == "home":
+            shown = set(range(min(config.per_page, len(site.articles))))
+            for section in site.sections:
+                shown.update(section.articles[:HOME_SECTION_SIZE])
+            keys.append(digest(nav, name, *(article_keys[i] for i in sorted(shown))))
+        elif name in ("not_found", "redirect"):
+            keys.append(digest(nav, name, repr(args)))
+        else:  # a kind of page this engine does not know: always rendered
+            keys.append(None)
+    return keys
+
+
+def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
+    """(stable id, render call) of every HTML page unit, in `render_pages` order."""
+    units = []
+    for position, call in enumerate(render_pages(renderer)):
+        func = getattr(call, "func", call)
+        name = getattr(func, "__name__", "page")
+        args = getattr(call, "args", ())
+        if name == "article":
+            ident = "article:" + renderer.site.articles[args[0]].source
+        elif name in ("section", "tag"):
+            ident = f"{name}:{args[0].slug}"
+        elif args:
+            ident = f"{name}:{args[0]}"
+        else:
+            ident = f"{name}:{position}" if name == "page" else name
+        units.append((ident, call))
+    return units
+
+
+def build_site(options: BuildOptions, progress: Progress | None = None,
+               cache: BuildCache | None = None) -> BuildResult:
+    """Build the site into `options.output`; raise `BuildFailed` with every problem found.
+
+    `cache` is the build cache to use; a long-running process (the dev server) keeps one
+    `BuildCache(site_dir)` and passes it to every build, so that its indexes stay in memory.
+    Without one, the cache folder `<site>/.newsgen-cache/` is read afresh."""
+    cache = cache if cache is not None else BuildCache(options.site_dir)
+    try:
+        return _build(options, progress, cache)
+    except CacheDamaged:  # the cache folder was deleted or broken under this build
+        cache.clear()
+        return _build(options, progress, cache)
+
+
+def _intact(out_dir: Path, paths: Iterable[str], stamps: dict[str, Stamp]) -> bool:
+    """Whether the previous output's files are still exactly as the last build left them."""
+    for path in paths:
+        try:
+            if stamp_of(os.stat(out_dir / path)) != stamps.get(path):
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) -> BuildResult:
     started = time.perf_counter()
     site_dir = options.site_dir
     config, problems = load_config(site_dir)
@@ -195,8 +493,13 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         base = options.base_url if options.base_url.endswith("/") else options.base_url + "/"
         config = replace(config, base_url=base)
     now = reference_time(options.now)
+    jobs = options.jobs or default_jobs()
 
-    parsed, found = load_sources(site_dir, config)
+    cache.begin()
+    try:
+        parsed, body_keys, found = load_sources_cached(site_dir, config, cache, jobs, progress)
+    finally:
+        cache.finish()  # what was parsed is kept even when the build fails
     problems += found
     problems += check_schema(parsed, config.schema)
     published = [
@@ -216,16 +519,93 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
             for a in site.articles))
     claim_lines = url_lines(site)
 
-    renderer = PageRenderer(theme, site)
-    with OutputWriter(options.output) as writer:
+    # Bodies stay in the cache; pages and feeds read the ones they show.
+    stored = replace(site, articles=tuple(
+        StoredArticle.of(a, cache.dir, body_keys[a.source]) for a in site.articles))
+    renderer = PageRenderer(theme, stored, related_all(site))
+    units = page_units(renderer)
+    article_keys = _article_digests(site, body_keys)
+    page_salt = digest(cache.code, repr(config),
+                       _tree_digest(site_dir / TEMPLATES_DIR, THEME_DIR / TEMPLATES_DIR))
+    keys = unit_keys(units, renderer, article_keys, page_salt)
+    out_dir = options.output.absolute()
+    record = cache.output_record(out_dir)
+    made: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}  # the next OutputRecord.units
+
+    def reusable(ident: str, key: str | None) -> tuple[tuple[str, str], ...] | None:
+        old = record.units.get(ident) if writer.previous is not None else None
+        if key is None or old is None or old[0] != key:
+            return None
+        files = old[1]
+        return files if _intact(out_dir, (p for p, _ in files), record.stamps) else None
+
+    with OutputWriter(out_dir, previous=dict(record.stamps) or None) as writer:
         for rel, (path, label) in static_files(site_dir).items():
-            writer.copy(rel, path, label)
-        for output in render_all(renderer, now):
-            if isinstance(output, ContentError):
-                problems.append(output)
+            ident = "static:" + rel
+            key = digest(cache.file_digest(path)[0], label)
+            if reusable(ident, key):
+                writer.keep(rel, label)
             else:
-                writer.write(output.path, output.data, output.source,
-                             claim_lines.get((output.path, output.source)))
+                writer.copy(rel, path, label)
+            made[ident] = (key, ((rel, label),))
+
+        # Pages: keep what is unchanged, render the rest.
+        to_render: list[int] = []
+        kept: dict[int, tuple[tuple[str, str], ...]] = {}
+        for index, (ident, _call) in enumerate(units):
+            files = reusable(ident, keys[index])
+            if files is None:
+                to_render.append(index)
+            else:
+                kept[index] = files
+        parts = writer.staging / ".parts"
+        parts.mkdir()
+        state = {"renderer": renderer, "units": units, "parts": str(parts)}
+        tasks = _chunks(to_render)
+        pool = _Pool(jobs, state, len(tasks))
+        try:
+            results = (done for chunk in pool.map(_render_chunk, tasks) for done in chunk)
+            upcoming = next(results, None)
+            for index, (ident, _call) in enumerate(units):
+                if upcoming is None or upcoming[0] != index:  # kept from the previous build
+                    files = kept[index]
+                    for path, source in files:
+                        writer.keep(path, source, claim_lines.get((path, source)))
+                    made[ident] = (keys[index], files)  # type: ignore[assignment]
+                    continue
+                _, written, found_here = upcoming
+                problems += found_here
+                files = []
+                for path, source, part in written:
+                    target = writer.claim(path, source, claim_lines.get((path, source)))
+                    if target is None:
+                        os.unlink(part)
+                    else:
+                        os.replace(part, target)
+                        files.append((path, source))
+                if keys[index] is not None and not found_here:
+                    made[ident] = (keys[index], tuple(files))  # type: ignore[assignment]
+                upcoming = next(results, None)
+                if progress:
+                    progress("rendering", index + 1, len(units))
+        finally:
+            pool.close()
+        shutil.rmtree(parts, ignore_errors=True)
+
+        feeds_key = digest(page_salt, "feeds", *article_keys, repr(site.sections),
+                           repr(site.tags), *(a.source for a in news_articles(site.articles, now)))
+        files = reusable("feeds", feeds_key)
+        if files is not None:
+            for path, source in files:
+                writer.keep(path, source)
+        else:
+            written_feeds = []
+            for output in feed_files(config, stored, now):
+                writer.write(output.path, output.data, output.source)
+                written_feeds.append((output.path, output.source))
+            files = tuple(written_feeds)
+        made["feeds"] = (feeds_key, files)
+
         # URLs that never break: redirects for moved articles, and the manifest.
         redirects_added = write_redirects(writer, site, renderer.redirect)
         problems = list(dict.fromkeys(problems + writer.problems))
@@ -235,7 +615,18 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
         errors = [p for p in problems if not p.is_warning]
         if errors:
             raise BuildFailed(problems)
+        cache.commit_starting(out_dir)
         writer.commit()
+        stamps = {}
+        for path in writer.sources:
+            if path in writer.kept:
+                stamps[path] = record.stamps[path]
+            else:
+                try:
+                    stamps[path] = stamp_of(os.stat(out_dir / path))
+                except OSError:
+                    pass
+        cache.commit_done(out_dir, OutputRecord(units=made, stamps=stamps))  # type: ignore[arg-type]
     return BuildResult(
         out_dir=options.output,
         files=writer.count,
@@ -249,4 +640,4 @@ def build_site(options: BuildOptions, progress: Progress | None = None) -> Build
     )
 
 
-__all__ = ["BuildOptions", "BuildResult", "build_site", "CONTENT_DIR"]
+__all__ = ["BuildCache", "BuildOptions", "BuildResult", "build_site", "CONTENT_DIR"]

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .errors import ContentError
 from .models import Article, Crumb, OutputFile, Section, Site, Tag
-from .site import TAGS_URL, article_crumbs, breadcrumbs, paginate, related, url_to_path
+from .site import TAGS_URL, article_crumbs, breadcrumbs, paginate, related_all, url_to_path
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
@@ -207,11 +207,14 @@ def article_json_ld(config: SiteConfig, article: Article) -> Markup:
 class PageRenderer:
     """Renders every HTML page of one assembled site."""
 
-    def __init__(self, theme: Theme, site: Site) -> None:
+    def __init__(self, theme: Theme, site: Site,
+                 related_lists: tuple[tuple[int, ...], ...] | None = None) -> None:
         self.theme = theme
         self.config = theme.config
         self.site = site
         self.tag_index = {tag.slug: tag for tag in site.tags}
+        # Related articles of every article, computed once for the whole site.
+        self.related = related_lists if related_lists is not None else related_all(site)
         self.view = SiteView(self.config.title, self.config.language, self.config.base_url,
                              self.config.home, site.sections)
 
@@ -235,7 +238,7 @@ class PageRenderer:
             "title": article.title,
             "description": article.lede,
             "crumbs": article_crumbs(self.config, article),
-            "related": self.articles(related(self.site, index, self.tag_index)),
+            "related": self.articles(self.related[index]),
             "article_json_ld": article_json_ld(self.config, article),
             "og_type": "article",
             "image": _image_url(self.config, article.meta.image),

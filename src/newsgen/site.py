@@ -7,8 +7,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
-from slugify import slugify
+from slugify import slugify as _slugify
 
 from .config import SiteConfig
 from .errors import ContentError
@@ -26,6 +27,13 @@ from .models import (
 
 TAGS_URL = "/tags/"
 RELATED_LIMIT = 5
+
+
+@lru_cache(maxsize=65536)
+def slugify(text: str) -> str:
+    """python-slugify, remembered: a newsroom repeats its sections and tags on every
+    article, and transliteration costs about 0.1 ms a call."""
+    return _slugify(text)
 
 
 def cut_slug(slug: str, max_length: int) -> str:
@@ -230,3 +238,36 @@ def related(site: Site, index: int, tag_index: dict[str, Tag], limit: int = RELA
     shared.pop(index, None)
     ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
     return tuple(i for i, _ in ranked[:limit])
+
+
+def related_all(site: Site, limit: int = RELATED_LIMIT) -> tuple[tuple[int, ...], ...]:
+    """`related` for every article at once, with one bit set per article and tag: the same
+    result, without counting every member of a popular tag for each of its articles."""
+    masks: dict[str, int] = {}
+    for tag in site.tags:
+        mask = 0
+        for i in tag.articles:
+            mask |= 1 << i
+        masks[tag.slug] = mask
+    result = []
+    for index, article in enumerate(site.articles):
+        # at_least[c]: the articles sharing at least c of this article's tags
+        at_least = [-1]
+        for link in article.tags:
+            mask = masks[link.slug]
+            at_least.append(0)
+            for count in range(len(at_least) - 1, 0, -1):
+                at_least[count] |= at_least[count - 1] & mask
+        chosen: list[int] = []
+        taken = 1 << index
+        for count in range(len(at_least) - 1, 0, -1):
+            candidates = at_least[count] & ~taken
+            while candidates and len(chosen) < limit:
+                lowest = candidates & -candidates
+                chosen.append(lowest.bit_length() - 1)
+                candidates ^= lowest
+                taken |= lowest
+            if len(chosen) >= limit:
+                break
+        result.append(tuple(chosen))
+    return tuple(result)
