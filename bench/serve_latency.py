@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / "work"
@@ -94,9 +94,8 @@ class EventStream:
         self.response = self.connection.getresponse()
 
     @staticmethod
-    def _get_json(parts: object, path: str) -> dict[str, object]:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port,  # type: ignore[attr-defined]
-                                                timeout=60)
+    def _get_json(parts: SplitResult, path: str) -> dict[str, object]:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
         connection.request("GET", path)
         data = json.loads(connection.getresponse().read())
         connection.close()
@@ -146,7 +145,7 @@ def measure(articles: int, edits: int) -> dict[str, object]:
             event = events.next_rebuild()
             latencies.append(time.perf_counter() - saved)
             if not event.get("ok"):
-                raise SystemExit(f"the rebuild failed:\n" + "\n".join(server.lines[-20:]))
+                raise SystemExit("the rebuild failed:\n" + "\n".join(server.lines[-20:]))
     finally:
         events.connection.close()
         server.stop()

@@ -52,6 +52,7 @@ from .redirects import read_manifest
 SERVE_DIR = Path(".newsgen-cache") / "serve"
 CONFIG_FILE = "newsgen.yaml"
 WATCHED_DIRS = (CONTENT_DIR, "templates", "static")
+SOURCE_SUFFIX = ".md"
 SETTLE_SECONDS = 0.1
 SWAP_WAIT_SECONDS = 2.0  # how long a request waits for the output folder during a swap
 KEEPALIVE_SECONDS = 15.0
@@ -144,10 +145,11 @@ def content_type(path: str) -> str:
     return CONTENT_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
 
 
-def affects_build(site_dir: Path, path: str | bytes) -> bool:
-    """Whether a changed path can change the site: the config, or anything under
-    content/, templates/ or static/ except hidden files (editor swap files, locks) and
-    backup copies ending in '~'."""
+def affects_build(site_dir: Path, path: str | bytes, is_directory: bool = False) -> bool:
+    """Whether a changed path can change the site: the config; Markdown files and folders
+    under content/; anything under templates/ or static/. Hidden files (editor swap
+    files, locks) and backup copies ending in '~' never do, nor do other files under
+    content/ (an editor's temporary file counts once it is renamed to its .md name)."""
     text = os.fsdecode(path)
     try:
         parts = Path(text).relative_to(site_dir).parts
@@ -159,8 +161,11 @@ def affects_build(site_dir: Path, path: str | bytes) -> bool:
         return True
     if parts[0] not in WATCHED_DIRS:
         return False
-    rest = parts[1:]
-    return not any(part.startswith(".") for part in rest) and not parts[-1].endswith("~")
+    if any(part.startswith(".") for part in parts[1:]) or parts[-1].endswith("~"):
+        return False
+    if parts[0] == CONTENT_DIR and not is_directory:
+        return parts[-1].endswith(SOURCE_SUFFIX)
+    return True
 
 
 class LiveState:
@@ -251,8 +256,11 @@ class _ChangeRecorder(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reading a file changes nothing
+        if event.is_directory and event.event_type == "modified":
+            return  # an entry added or removed inside: that entry has its own event
         paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-        relevant = [os.fsdecode(p) for p in paths if p and affects_build(self.site_dir, p)]
+        relevant = [os.fsdecode(p) for p in paths
+                    if p and affects_build(self.site_dir, p, event.is_directory)]
         if relevant:
             self.state.note_changes(relevant)
 
@@ -358,7 +366,9 @@ def overlay(errors: Iterable[ContentError]) -> str:
         "The site failed to build — showing the last good version</p>"
         f'<ul style="margin:0;padding-left:1.2rem;white-space:pre-wrap">{items}</ul>'
         '<p style="margin-top:1rem;opacity:.7">Fix the file and save: this page reloads '
-        "by itself.</p></div>\n"
+        "by itself.</p>"
+        '<button type="button" onclick="this.parentNode.remove()" style="font:inherit">'
+        "Hide until the next build</button></div>\n"
     )
 
 
