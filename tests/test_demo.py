@@ -40,3 +40,11 @@ def test_demo_has_several_sections_pagination_and_tags(demo: SiteDir) -> None:
 
 def test_every_demo_page_passes_the_nu_html_checker(demo: SiteDir) -> None:
     assert nu_check(demo.out) == []
+
+
+def test_every_internal_link_of_the_demo_resolves(demo: SiteDir) -> None:
+    from newsgen.links import find_broken_links, scan_page
+
+    # The walk must have something to walk: the front page links every section and article.
+    assert len(scan_page(demo.page("/")).links) >= 25
+    assert find_broken_links(demo.out, "https://news.example.org/") == []
