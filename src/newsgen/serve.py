@@ -45,6 +45,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from .build import BuildOptions, build_site
+from .cache import BuildCache
 from .content import CONTENT_DIR
 from .errors import BuildFailed, ContentError
 from .redirects import read_manifest
@@ -622,6 +623,8 @@ class DevServer:
         self._watcher: _Watcher | None = None
         self._epoch = 0
         self._build_lock = threading.Lock()
+        # Kept for the server's life: the cache's indexes stay in memory between builds.
+        self._cache = BuildCache(self.options.site_dir)
 
     @property
     def url(self) -> str:
@@ -683,7 +686,7 @@ class DevServer:
             )
             self._epoch += 1
             try:
-                result = build_site(build)
+                result = build_site(build, cache=self._cache)
             except BuildFailed as failed:
                 outcome = Outcome(self._epoch, False, failed.problems,
                                   time.perf_counter() - started, changed)
