@@ -226,7 +226,17 @@ class BuildCache:
         name = self._output_name(out_dir)
         self._outputs[name] = record
         self._save_index(name, record)
+        (self.dir / (name + ".path")).write_text(str(out_dir.absolute()), encoding="utf-8")
         (self.dir / (name + ".pending")).unlink(missing_ok=True)
+        # Records of output folders that are gone (`newsgen check` builds into temporary ones).
+        for label in self.dir.glob("output-*.pickle.path"):
+            try:
+                gone = not Path(label.read_text(encoding="utf-8")).exists()
+            except OSError:
+                gone = True
+            if gone:
+                (self.dir / label.name.removesuffix(".path")).unlink(missing_ok=True)
+                label.unlink(missing_ok=True)
 
     def forget_output(self, out_dir: Path) -> None:
         name = self._output_name(out_dir)

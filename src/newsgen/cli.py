@@ -8,9 +8,11 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from .build import BuildOptions, BuildResult, build_site, reference_time
 from .config import load_config
@@ -58,19 +60,54 @@ def summary(result: BuildResult) -> str:
     return line
 
 
+class TerminalProgress:
+    """`rendering 4,200/10,209` on one line of a terminal, redrawn in place and cleared at
+    the end; shown for a phase of many items or one lasting over half a second, never
+    when stderr is not a terminal."""
+
+    DELAY, INTERVAL, MANY = 0.5, 0.1, 200
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.drawn = 0.0
+        self.width = 0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        long = total >= self.MANY or now - self.started >= self.DELAY
+        if not long or (now - self.drawn < self.INTERVAL and done < total):
+            return
+        self.drawn = now
+        text = f"{phase} {done:,}/{total:,}"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     options = BuildOptions(
         site_dir=args.site, out_dir=args.out, drafts=args.drafts, future=args.future,
         now=args.now, base_url=args.base_url, jobs=args.jobs, strict=args.strict,
     )
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
-        result = build_site(options)
+        result = build_site(options, progress)
     except BuildFailed as failed:
+        if progress:
+            progress.clear()
         print_problems(failed.problems)
         count = len(failed.errors)
         print(f"Build failed: {count} error{'s' if count != 1 else ''}; "
               f"{_display(options.output)} was left as it was.", file=sys.stderr)
         return EXIT_ERRORS
+    if progress:
+        progress.clear()
     print_problems(result.warnings)
     print(summary(result))
     return EXIT_OK

@@ -1,0 +1,185 @@
+"""The build cache never shows a stale page: after every kind of change, a build that uses
+the cache gives the same bytes as a build that does not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsgen.build import BuildOptions, build_site
+from newsgen.cache import CACHE_DIR, BuildCache
+from newsgen.errors import BuildFailed
+
+from conftest import NOW, SiteDir
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class Twins:
+    """One site built twice after each change: into `cached` with the site's cache (kept
+    warm in one `BuildCache`, or read from disk), and into `fresh` with an empty cache."""
+
+    def __init__(self, site: SiteDir, tmp: Path, warm: bool) -> None:
+        self.site, self.tmp = site, tmp
+        self.cached, self.fresh = tmp / "cached", tmp / "fresh"
+        self.warm_cache = BuildCache(site.root) if warm else None
+        self.rounds = 0
+
+    def build(self) -> dict[str, bytes]:
+        self.rounds += 1
+        cache = self.warm_cache if self.warm_cache is not None else BuildCache(self.site.root)
+        build_site(BuildOptions(site_dir=self.site.root, out_dir=self.cached, now=NOW), cache=cache)
+        empty = BuildCache(self.site.root, directory=self.tmp / f"empty-{self.rounds}")
+        build_site(BuildOptions(site_dir=self.site.root, out_dir=self.fresh, now=NOW), cache=empty)
+        cached, fresh = tree(self.cached), tree(self.fresh)
+        assert sorted(cached) == sorted(fresh)
+        for path, data in fresh.items():
+            assert cached[path] == data, path
+        return cached
+
+
+def newsroom(site: SiteDir) -> None:
+    for n in range(12):
+        site.add(f"{n:02d}", title=f"Новость номер {n}", section=["Политика", "Спорт"][n % 2],
+                 lede=f"Лид {n}.", body=f"## Подзаголовок\n\nТекст {n} со *смыслом*.",
+                 tags=[["Выборы"], ["Выборы", "Москва"], ["Футбол"]][n % 3],
+                 date=f"2026-11-{10 + n:02d}T10:00:00", slug=f"novost-{n}")
+    site.write("static/img/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+
+
+CHANGES: dict[str, Callable[[SiteDir], object]] = {
+    "article body": lambda s: s.add("03", title="Новость номер 3", section="Политика",
+                                    lede="Лид 3.", body="Совсем другой текст.",
+                                    tags=["Москва"], date="2026-11-13T10:00:00", slug="novost-3"),
+    "article title and date": lambda s: s.add(
+        "04", title="Новый заголовок", section="Спорт", lede="Лид 4.", body="Текст.",
+        tags=["Выборы", "Москва"], date="2026-11-24T09:00:00", slug="novost-4"),
+    "new article": lambda s: s.add("new", title="Свежая", section="Культура", lede="Новое.",
+                                   tags=["Театр"], date="2026-11-25T08:00:00"),
+    "deleted article": lambda s: (s.root / "content/05.md").unlink(),
+    "template": lambda s: s.write(
+        "templates/article.html",
+        '{% extends "base.html" %}{% block main %}<h1>{{ article.title }}</h1>'
+        "<p class=x>{{ article.lede }}</p>{{ article.body_html|safe }}{% endblock %}\n"),
+    "partial template": lambda s: s.write(
+        "templates/_cards.html", (Path(__file__).parents[1] / "src/newsgen/theme/templates/"
+                                  "_cards.html").read_text().replace("kicker", "overline")),
+    "config value": lambda s: s.write(
+        "newsgen.yaml", "title: Другие новости\nbase_url: https://news.example.org/\n"
+        "language: ru\ntimezone: Asia/Tokyo\nper_page: 3\n"),
+    "static file": lambda s: s.write("static/img/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'>"
+                                     "<rect/></svg>"),
+    "static file deleted": lambda s: (s.root / "static/img/logo.svg").unlink(),
+}
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["from disk", "warm process"])
+def test_every_kind_of_change_gives_the_same_bytes_as_a_build_without_cache(
+        site: SiteDir, tmp_path: Path, warm: bool) -> None:
+    newsroom(site)
+    twins = Twins(site, tmp_path, warm)
+    twins.build()
+    for name, change in CHANGES.items():
+        change(site)
+        built = twins.build()
+        if name == "deleted article":
+            assert "politika/novost-5/index.html" not in built and "sport/novost-5/index.html" not in built
+        if name == "template":
+            assert b"<p class=x>" in built["politika/novost-3/index.html"]
+        if name == "static file":
+            assert b"<rect/>" in built["img/logo.svg"]
+        if name == "static file deleted":
+            assert "img/logo.svg" not in built
+    assert (site.root / CACHE_DIR).is_dir()
+
+
+def test_unchanged_pages_are_not_rewritten(site: SiteDir) -> None:
+    """A deploy that syncs by modification time uploads only what changed."""
+    newsroom(site)
+    site.build()
+    untouched = site.out / "sport/novost-1/index.html"
+    edited = site.out / "politika/novost-2/index.html"
+    before = untouched.stat().st_mtime_ns, edited.stat().st_mtime_ns
+    site.add("02", title="Новость номер 2", section="Политика", lede="Лид 2.",
+             body="Исправленный текст.", tags=["Футбол"], date="2026-11-12T10:00:00",
+             slug="novost-2")
+    site.build()
+    assert untouched.stat().st_mtime_ns == before[0]
+    assert edited.stat().st_mtime_ns != before[1]
+    assert "Исправленный текст." in site.page("/politika/novost-2/")
+
+
+def test_a_page_changed_by_hand_in_the_output_is_built_again(site: SiteDir) -> None:
+    newsroom(site)
+    site.build()
+    page = site.out / "politika/novost-0/index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"defaced")
+    (site.out / "tags/index.html").unlink()
+    site.build()
+    assert page.read_bytes() == good
+    assert (site.out / "tags/index.html").is_file()
+
+
+def test_a_failed_incremental_build_leaves_the_output_as_it_was(site: SiteDir) -> None:
+    newsroom(site)
+    site.build()
+    before = tree(site.out)
+    site.add("00", title="Новость номер 0", section="Политика", lede="Лид 0.",
+             body="Новый текст.", slug="novost-0")
+    site.write("content/broken.md", "---\ntitle: [unclosed\n---\nText\n")
+    with pytest.raises(BuildFailed):
+        site.build()
+    assert tree(site.out) == before
+    (site.root / "content/broken.md").unlink()
+    site.build()
+    assert "Новый текст." in site.page("/politika/novost-0/")
+
+
+def test_damaged_or_half_written_cache_entries_are_ignored(site: SiteDir, tmp_path: Path) -> None:
+    newsroom(site)
+    site.build()
+    reference = tree(site.out)
+    cache = site.root / CACHE_DIR
+    # What a crash mid-write leaves: truncated entries, an index cut short, a stray temp file.
+    for path in sorted(p for p in cache.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    (cache / "bodies" / ".x.123.tmp").write_bytes(b"partial")
+    shutil.rmtree(site.out)
+    site.build()
+    assert tree(site.out) == reference
+
+
+def test_bodies_missing_from_the_cache_are_made_again(site: SiteDir) -> None:
+    """Someone cleans the cache's body files but not its index: nothing is shown empty."""
+    newsroom(site)
+    site.build()
+    reference = tree(site.out)
+    for body in (site.root / CACHE_DIR / "bodies").iterdir():
+        body.unlink()
+    site.add("01", title="Новость номер 1", section="Спорт", lede="Лид 1.", body="Правка.",
+             tags=["Выборы", "Москва"], date="2026-11-11T10:00:00", slug="novost-1")
+    site.build()
+    assert "Правка." in site.page("/sport/novost-1/")
+    assert "Текст 7" in site.page("/sport/novost-7/")
+    assert set(tree(site.out)) == set(reference)
+
+
+def test_the_cache_folder_can_be_deleted_at_any_time(site: SiteDir) -> None:
+    newsroom(site)
+    site.build()
+    reference = tree(site.out)
+    shutil.rmtree(site.root / CACHE_DIR)
+    site.build()
+    assert tree(site.out) == reference
+    os.utime(site.root / "content/03.md")  # touched, not changed
+    site.build()
+    assert tree(site.out) == reference
