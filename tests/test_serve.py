@@ -497,7 +497,7 @@ def test_many_clients_during_rebuilds_get_whole_pages(server: DevServer, site: S
         editor.join()
     problems = [p for found in results for p in found]
     assert problems == []
-    assert server.state.outcome.epoch > builds_before + 2  # the swaps did happen meanwhile
+    assert server.state.outcome.epoch > builds_before + 2  # rebuilds did run meanwhile
 
 
 # -- the command line ---------------------------------------------------------------------------

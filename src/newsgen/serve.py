@@ -761,8 +761,19 @@ def _display(path: Path, site_dir: Path) -> str:
         return path.as_posix()
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+def _stop_on_sigterm() -> None:
+    """`kill` and service managers stop us with SIGTERM: stop as cleanly as on Ctrl-C.
+    Worker processes forked by a build inherit the handler; they just end."""
+    server_pid = os.getpid()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if os.getpid() != server_pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def run_server(options: ServeOptions, open_browser: bool = False,
@@ -774,8 +785,7 @@ def run_server(options: ServeOptions, open_browser: bool = False,
     dev = DevServer(options, say=say, warn=warn)
     stopped = threading.Event()
     if threading.current_thread() is threading.main_thread():
-        # `kill` and service managers stop us with SIGTERM: stop as cleanly as on Ctrl-C.
-        signal.signal(signal.SIGTERM, _interrupt)
+        _stop_on_sigterm()
     try:
         dev.start()
         mode = "watching for changes" if options.watch else "not watching (add --watch)"
