@@ -347,7 +347,7 @@ def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, j
                         ) -> tuple[list[ParsedSource], dict[str, str], list[ContentError]]:
     """Every content file parsed, from the cache where its bytes are unchanged; returns the
     articles (bodies left in the cache), source -> body key, and the problems found."""
-    salt = digest(cache.code, config.timezone, str(config.safe_markdown))
+    salt = digest(cache.parsing_code, config.timezone, str(config.safe_markdown))
     problems: list[ContentError] = []
     keys: dict[str, str] = {}
     todo: list[tuple[str, str, bytes]] = []

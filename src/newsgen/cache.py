@@ -124,6 +124,7 @@ class BuildCache:
         self._outputs: dict[str, OutputRecord] = {}
         self._seen_files: dict[str, tuple[Stamp, str]] = {}
         self._seen_parsed: dict[str, Any] = {}
+        self._parsed_added = False
 
     @property
     def code(self) -> str:
@@ -131,6 +132,13 @@ class BuildCache:
         if not hasattr(self, "_code"):
             self._code = code_digest()
         return self._code
+
+    @property
+    def parsing_code(self) -> str:
+        """The digest of the code that parses content files."""
+        if not hasattr(self, "_parsing_code"):
+            self._parsing_code = code_digest(PARSING_MODULES)
+        return self._parsing_code
 
     def clear(self) -> None:
         """Forget everything, on disk and in memory."""
@@ -195,6 +203,7 @@ class BuildCache:
         assert self._parsed is not None
         self._parsed[key] = entry
         self._seen_parsed[key] = entry
+        self._parsed_added = True
 
     def body(self, key: str) -> str:
         html = load_body(self.dir, key)
@@ -246,10 +255,13 @@ class BuildCache:
     def finish(self) -> None:
         """Save the indexes, keeping only what this build used (so the cache does not
         grow with every edit)."""
-        self._files = dict(self._seen_files)
-        self._parsed = dict(self._seen_parsed)
-        self._save_index("files.pickle", self._files)
-        self._save_index("parsed.pickle", self._parsed)
+        if self._seen_files != self._files:
+            self._files = dict(self._seen_files)
+            self._save_index("files.pickle", self._files)
+        if self._parsed_added or self._seen_parsed.keys() != (self._parsed or {}).keys():
+            self._parsed_added = False
+            self._parsed = dict(self._seen_parsed)
+            self._save_index("parsed.pickle", self._parsed)
         live = set(self._parsed)
         bodies = self.dir / "bodies"
         if bodies.is_dir() and len(live) and _should_prune(bodies, len(live)):
@@ -278,19 +290,26 @@ class CacheDamaged(Exception):
     cache folder mid-build); the build is retried without trusting the cache."""
 
 
-def code_digest(extra: Iterable[str] = ()) -> str:
-    """newsgen's own code and the versions of the libraries that shape the output, so that
-    an upgrade never serves pages made by the previous version."""
+# The modules that decide how a content file is parsed; a change anywhere else in newsgen
+# leaves parsed articles valid (and is covered by `code_digest()` for pages).
+PARSING_MODULES = ("content.py", "markup.py", "models.py", "config.py", "errors.py", "cache.py")
+
+
+def code_digest(modules: Iterable[str] | None = None) -> str:
+    """newsgen's own code (all of it, or the named modules) and the versions of the
+    libraries that shape the output, so that an upgrade never serves pages made by the
+    previous version."""
     from importlib.metadata import PackageNotFoundError, version
 
     package = Path(__file__).parent
+    wanted = set(modules) if modules is not None else None
     parts: list[bytes | str] = []
     for path in sorted(package.rglob("*.py")):
-        parts += [path.name, path.read_bytes()]
+        if wanted is None or path.name in wanted:
+            parts += [path.name, path.read_bytes()]
     for name in ("markdown", "jinja2", "pyyaml", "python-slugify", "babel"):
         try:
             parts.append(f"{name}={version(name)}")
         except PackageNotFoundError:
             parts.append(name)
-    parts += list(extra)
     return digest(*parts)
