@@ -108,9 +108,13 @@ def _listing_entries(first_url: str, indexes: Sequence[int], site: Site,
                      per_page: int) -> Iterator[SitemapEntry]:
     """Each page of a paginated listing. A page changes when an article on it or any newer
     one changes (a new article shifts every page), hence the newest date up to its end."""
+    newest: dt.datetime | None = None  # over this page and every page before it
     for page in paginate(indexes, per_page, first_url):
-        shown = indexes[: page.number * per_page]
-        yield SitemapEntry(page.url, _newest(site.articles[i].modified for i in shown))
+        for i in page.items:
+            moment = site.articles[i].modified
+            if moment is not None and (newest is None or moment > newest):
+                newest = moment
+        yield SitemapEntry(page.url, newest)
 
 
 def sitemap_entries(config: SiteConfig, site: Site) -> list[SitemapEntry]:
