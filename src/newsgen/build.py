@@ -342,6 +342,23 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def scan_sources(site_dir: Path) -> list[tuple[str, Path]]:
+    """(source label, path) of every content file, as `iter_sources` finds them and in its
+    order, with one directory scan instead of a Path object per file and folder."""
+    root = site_dir / CONTENT_DIR
+    found: list[tuple[tuple[str, ...], str]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        inner = os.path.relpath(folder, root)
+        prefix = () if inner == "." else tuple(inner.split(os.sep))
+        found += [((*prefix, name), os.path.join(folder, name)) for name in files
+                  if name.endswith(".md") and not name.startswith(".")]
+    found.sort()
+    label = relative(root, site_dir)
+    return [(f"{label}/{'/'.join(parts)}", Path(path)) for parts, path in found
+            if os.path.isfile(path)]
+
+
 def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, jobs: int,
                         progress: Progress | None
                         ) -> tuple[list[ParsedSource], dict[str, str], list[ContentError]]:
@@ -351,8 +368,7 @@ def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, j
     problems: list[ContentError] = []
     keys: dict[str, str] = {}
     todo: list[tuple[str, str, bytes]] = []
-    for path in iter_sources(site_dir):
-        source = relative(path, site_dir)
+    for source, path in scan_sources(site_dir):
         try:
             file_key, data = cache.file_digest(path)
         except OSError as exc:

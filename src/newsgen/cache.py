@@ -141,8 +141,11 @@ class BuildCache:
         return self._parsing_code
 
     def clear(self) -> None:
-        """Forget everything, on disk and in memory."""
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Forget everything, on disk and in memory (other tools' folders in the cache
+        folder, such as the dev server's output, are left alone)."""
+        shutil.rmtree(self.dir / "bodies", ignore_errors=True)
+        for entry in self.dir.glob("*.pickle*"):
+            entry.unlink(missing_ok=True)
         self._files = self._parsed = None
         self._outputs = {}
 
