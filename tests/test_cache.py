@@ -183,3 +183,20 @@ def test_the_cache_folder_can_be_deleted_at_any_time(site: SiteDir) -> None:
     os.utime(site.root / "content/03.md")  # touched, not changed
     site.build()
     assert tree(site.out) == reference
+
+
+def test_an_incremental_build_never_writes_through_a_link_in_the_output(site: SiteDir,
+                                                                       tmp_path: Path) -> None:
+    newsroom(site)
+    site.build()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    section = site.out / "politika"
+    shutil.rmtree(section)
+    section.symlink_to(outside, target_is_directory=True)
+    site.add("00", title="Новость номер 0", section="Политика", lede="Лид 0.", body="Новое.",
+             slug="novost-0")
+    with pytest.raises(BuildFailed) as failed:
+        site.build()
+    assert any("outside the output folder" in str(p) for p in failed.value.problems)
+    assert list(outside.iterdir()) == []

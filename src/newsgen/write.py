@@ -71,6 +71,10 @@ class OutputWriter:
             # Resolve to catch anything the textual check let through (e.g. symlinks).
             if not os.path.realpath(target).startswith(self._root):
                 reason = "a path outside the output folder"
+            # Written into the output itself at commit (incremental): check it there too.
+            elif self.previous is not None and not os.path.realpath(
+                    self.out_dir / path).startswith(str(self.out_dir) + os.sep):
+                reason = "a path outside the output folder"
         if reason is not None:
             self.problems.append(ContentError(
                 source, line, f"refusing to write '{path}': {reason} would leave the output folder"))
