@@ -200,3 +200,26 @@ def test_an_incremental_build_never_writes_through_a_link_in_the_output(site: Si
         site.build()
     assert any("outside the output folder" in str(p) for p in failed.value.problems)
     assert list(outside.iterdir()) == []
+
+
+def test_time_alone_changes_what_depends_on_it(site: SiteDir, tmp_path: Path) -> None:
+    """Nothing edited, but the clock moved: the news sitemap's 48 hours and an embargo."""
+    import datetime as dt
+
+    newsroom(site)
+    site.add("later", title="Под эмбарго", section="Политика", lede="Позже.",
+             date="2026-11-26T09:00:00")
+    site.add("recent", title="Свежее", section="Спорт", lede="Вчера.", date="2026-11-24T20:00:00")
+    site.build()
+    assert "/sport/svezhee/" in site.page("/news-sitemap.xml")
+    assert not (site.out / "politika/pod-embargo/index.html").exists()
+    later = NOW + dt.timedelta(days=3)
+    result = site.build(now=later)
+    fresh = tmp_path / "fresh"
+    build_site(BuildOptions(site_dir=site.root, out_dir=fresh, now=later),
+               cache=BuildCache(site.root, directory=tmp_path / "empty"))
+    assert tree(site.out) == tree(fresh)
+    assert "/sport/svezhee/" not in site.page("/news-sitemap.xml")
+    assert (site.out / "politika/pod-embargo/index.html").is_file()
+    again = site.build(now=later)
+    assert again.files == result.files and again.warnings == result.warnings

@@ -31,7 +31,7 @@ from .cache import (
 from .config import SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
 from .errors import BuildFailed, ContentError, did_you_mean
-from .feeds import feed_files, news_articles
+from .feeds import NEWS_WINDOW, feed_files, news_articles
 from .markup import MarkdownRenderer
 from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
@@ -523,6 +523,26 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
         if is_published(p.meta.draft, p.meta.date, p.meta.expires, now,
                         drafts=options.drafts, future=options.future)
     ]
+    out_dir = options.output.absolute()
+    record = cache.output_record(out_dir)
+    templates_key = _tree_digest(site_dir / TEMPLATES_DIR, THEME_DIR / TEMPLATES_DIR)
+    statics = static_files(site_dir)
+    inputs = digest(
+        cache.code, repr(config), repr(replace(options, now=None, site_dir=Path(),
+                                               out_dir=None)),
+        templates_key, repr(problems),
+        *(digest(cache.file_digest(path)[0], rel, label) for rel, (path, label) in statics.items()),
+        *(f"{p.source}\0{body_keys[p.source]}" for p in published),
+        # the news sitemap's 48-hour window moves with the clock
+        *(p.source for p in published
+          if p.meta.date and now - NEWS_WINDOW <= p.meta.date <= now))
+    if (record.inputs == inputs and record.result is not None
+            and not any(not p.is_warning for p in problems)
+            and _intact(out_dir, record.stamps, record.stamps)):
+        # Nothing the output is made from changed, and the output is as it was left.
+        return replace(record.result, out_dir=options.output, redirects_added=0,
+                       seconds=time.perf_counter() - started)
+
     site, found = assemble(published, config)
     problems += found
     theme = Theme(config, site_dir)
@@ -541,11 +561,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
     renderer = PageRenderer(theme, stored, related_all(site))
     units = page_units(renderer)
     article_keys = _article_digests(site, body_keys)
-    page_salt = digest(cache.code, repr(config),
-                       _tree_digest(site_dir / TEMPLATES_DIR, THEME_DIR / TEMPLATES_DIR))
+    page_salt = digest(cache.code, repr(config), templates_key)
     keys = unit_keys(units, renderer, article_keys, page_salt)
-    out_dir = options.output.absolute()
-    record = cache.output_record(out_dir)
     made: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}  # the next OutputRecord.units
 
     def reusable(ident: str, key: str | None) -> tuple[tuple[str, str], ...] | None:
@@ -556,7 +573,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
         return files if _intact(out_dir, (p for p, _ in files), record.stamps) else None
 
     with OutputWriter(out_dir, previous=dict(record.stamps) or None) as writer:
-        for rel, (path, label) in static_files(site_dir).items():
+        for rel, (path, label) in statics.items():
             ident = "static:" + rel
             key = digest(cache.file_digest(path)[0], label)
             if reusable(ident, key):
@@ -642,18 +659,20 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
                     stamps[path] = stamp_of(os.stat(out_dir / path))
                 except OSError:
                     pass
-        cache.commit_done(out_dir, OutputRecord(units=made, stamps=stamps))  # type: ignore[arg-type]
-    return BuildResult(
-        out_dir=options.output,
-        files=writer.count,
-        articles=len(site.articles),
-        seconds=time.perf_counter() - started,
-        warnings=tuple(problems),
-        next_change=next_scheduled_change(parsed, now, drafts=options.drafts,
-                                          future=options.future, tz=config.tz),
-        redirects_added=redirects_added,
-        sources=dict(writer.sources),
-    )
+        result = BuildResult(
+            out_dir=options.output,
+            files=writer.count,
+            articles=len(site.articles),
+            seconds=time.perf_counter() - started,
+            warnings=tuple(problems),
+            next_change=next_scheduled_change(parsed, now, drafts=options.drafts,
+                                              future=options.future, tz=config.tz),
+            redirects_added=redirects_added,
+            sources=dict(writer.sources),
+        )
+        cache.commit_done(out_dir, OutputRecord(units=made, stamps=stamps,  # type: ignore[arg-type]
+                                                inputs=inputs, result=result))
+    return result
 
 
 __all__ = ["BuildCache", "BuildOptions", "BuildResult", "build_site", "CONTENT_DIR"]

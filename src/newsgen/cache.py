@@ -111,6 +111,10 @@ class OutputRecord:
 
     units: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # id -> key, paths
     stamps: dict[str, Stamp] = field(default_factory=dict)  # output path -> stamp after writing
+    # A digest of every input of that build, and its result: the same inputs again, with
+    # the output untouched, need no build at all.
+    inputs: str = ""
+    result: Any = None
 
 
 class BuildCache:
