@@ -251,19 +251,29 @@ class StoredArticle(Article):
 StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment, misc]
 
 
-def _parse_chunk(items: list[tuple[str, str, bytes]]) -> list[tuple[str, Any]]:
-    """Parse content files; bodies go to the cache, metadata comes back."""
+def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any]]:
+    """Read and parse content files: (source, key, (article, problems)) for each, the body
+    stored in the cache. Files are read here, not sent by the parent, so that the parent
+    never holds a whole newsroom's text; the key is made from the bytes read here."""
     renderer = _WORKER.get("markdown")
     if renderer is None:
         renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
-    tz, cache_dir = _WORKER["tz"], _WORKER["cache_dir"]
-    done = []
-    for source, key, data in items:
+    tz, cache_dir, salt = _WORKER["tz"], _WORKER["cache_dir"], _WORKER["salt"]
+    done: list[tuple[str, str | None, Any]] = []
+    for source, path in items:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            problem = ContentError(source, None, f"cannot be read: {exc.strerror}")
+            done.append((source, None, (None, (problem,))))
+            continue
+        key = digest(salt, source, digest(data))
         parsed, problems = parse_source(source, data, tz, renderer)
         if parsed is not None:
             store_body(cache_dir, key, parsed.body_html)
             parsed = replace(parsed, body_html="")
-        done.append((key, (parsed, tuple(problems))))
+        done.append((source, key, (parsed, tuple(problems))))
     return done
 
 
@@ -367,32 +377,31 @@ def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, j
     salt = digest(cache.parsing_code, config.timezone, str(config.safe_markdown))
     problems: list[ContentError] = []
     keys: dict[str, str] = {}
-    todo: list[tuple[str, str, bytes]] = []
+    todo: list[tuple[str, str]] = []
     for source, path in scan_sources(site_dir):
         try:
-            file_key, data = cache.file_digest(path)
+            file_key, _data = cache.file_digest(path)
         except OSError as exc:
             problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
             continue
         key = digest(salt, source, file_key)
         keys[source] = key
         if cache.parsed(key) is None:
-            if data is None:
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
-                    del keys[source]
-                    continue
-            todo.append((source, key, data))
+            todo.append((source, str(path)))
     if todo:
-        state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir}
+        state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir,
+                 "salt": salt}
         tasks = _chunks(todo, 16)
         pool = _Pool(jobs, state, len(tasks))
         try:
             done = 0
             for results in pool.map(_parse_chunk, tasks):
-                for key, entry in results:
+                for source, key, entry in results:
+                    if key is None:  # unreadable now
+                        keys.pop(source, None)
+                        problems.extend(entry[1])
+                        continue
+                    keys[source] = key  # the bytes the worker read, should the file have changed
                     cache.remember_parsed(key, entry)
                 done += len(results)
                 if progress:
