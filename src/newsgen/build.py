@@ -31,7 +31,7 @@ from .cache import (
 from .config import SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
 from .errors import BuildFailed, ContentError, did_you_mean
-from .feeds import NEWS_WINDOW, feed_files, news_articles
+from .feeds import NEWS_WINDOW, feed_files
 from .markup import MarkdownRenderer
 from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
@@ -634,19 +634,19 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
             pool.close()
         shutil.rmtree(parts, ignore_errors=True)
 
-        feeds_key = digest(page_salt, "feeds", *article_keys, repr(site.sections),
-                           repr(site.tags), *(a.source for a in news_articles(site.articles, now)))
-        files = reusable("feeds", feeds_key)
-        if files is not None:
-            for path, source in files:
-                writer.keep(path, source)
-        else:
-            written_feeds = []
-            for output in feed_files(config, stored, now):
-                writer.write(output.path, output.data, output.source)
-                written_feeds.append((output.path, output.source))
-            files = tuple(written_feeds)
-        made["feeds"] = (feeds_key, files)
+        # Feeds: each one kept when its title and entries are as before; sitemaps and
+        # the rest are made again and rewritten only when their bytes changed.
+        key_of = {a.source: k for a, k in zip(site.articles, article_keys, strict=True)}
+
+        def feed_unchanged(path: str, title: str, source: str, items: Sequence[Any]) -> bool:
+            key = digest(page_salt, "feed", path, title, *(key_of[a.source] for a in items))
+            made["feed:" + path] = (key, ((path, source),))
+            if reusable("feed:" + path, key) is None:
+                return False
+            return writer.keep(path, source)
+
+        for output in feed_files(config, stored, now, unchanged=feed_unchanged):
+            writer.write(output.path, output.data, output.source)
 
         # URLs that never break: redirects for moved articles, and the manifest.
         redirects_added = write_redirects(writer, site, renderer.redirect)

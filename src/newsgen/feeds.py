@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -207,25 +207,31 @@ def robots(config: SiteConfig) -> bytes:
     ).encode()
 
 
+# (output path, feed title, source label, entries) -> whether the caller already has that
+# feed as it would be written now (an incremental build); such a feed is not made again.
+FeedUnchanged = Callable[[str, str, str, Sequence[Article]], bool]
+
+
 def feed_files(config: SiteConfig, site: Site, now: dt.datetime, *,
-               sitemap_limit: int = SITEMAP_LIMIT) -> Iterator[OutputFile]:
+               sitemap_limit: int = SITEMAP_LIMIT,
+               unchanged: FeedUnchanged | None = None) -> Iterator[OutputFile]:
     """Every non-HTML file of the site: feeds, sitemaps and robots.txt.
 
     `site` holds only what is published at `now` (drafts, embargoed and expired articles
     were left out before assembly), so feeds and sitemaps follow the schedule as pages do."""
     articles = site.articles
-    yield OutputFile(FEED_NAME, atom_feed(config, config.title, "/", feed_url("/"),
-                                          articles), "site feed")
+    feeds: list[tuple[str, str, str, str, Sequence[Article]]] = [
+        ("/", FEED_NAME, config.title, "site feed", articles)]
     for section in site.sections:
-        items = [articles[i] for i in section.articles]
-        yield OutputFile(feed_url(section.url).lstrip("/"),
-                         atom_feed(config, f"{section.name} — {config.title}", section.url,
-                                   feed_url(section.url), items), f"section '{section.name}'")
+        feeds.append((section.url, feed_url(section.url).lstrip("/"),
+                      f"{section.name} — {config.title}", f"section '{section.name}'",
+                      [articles[i] for i in section.articles[: config.feed_size]]))
     for tag in site.tags:
-        items = [articles[i] for i in tag.articles]
-        yield OutputFile(feed_url(tag.url).lstrip("/"),
-                         atom_feed(config, f"{tag.name} — {config.title}", tag.url,
-                                   feed_url(tag.url), items), f"tag '{tag.name}'")
+        feeds.append((tag.url, feed_url(tag.url).lstrip("/"), f"{tag.name} — {config.title}",
+                      f"tag '{tag.name}'", [articles[i] for i in tag.articles[: config.feed_size]]))
+    for page, path, title, source, items in feeds:
+        if unchanged is None or not unchanged(path, title, source, items[: config.feed_size]):
+            yield OutputFile(path, atom_feed(config, title, page, feed_url(page), items), source)
     yield from sitemap_files(config, sitemap_entries(config, site), sitemap_limit)
     yield OutputFile(NEWS_SITEMAP_URL.lstrip("/"), news_sitemap(config, articles, now),
                      "news sitemap")
