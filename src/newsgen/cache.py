@@ -55,23 +55,24 @@ def stamp_of(stat: os.stat_result) -> Stamp:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
-def _seal(payload: bytes) -> bytes:
-    return FORMAT + hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest() + payload
+def _seal(payload: bytes) -> tuple[bytes, bytes, bytes]:
+    return FORMAT, hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest(), payload
 
 
-def _unseal(data: bytes) -> bytes | None:
+def _unseal(data: bytes) -> memoryview | None:
     """The payload of a sealed entry, or None when it is truncated or damaged."""
     head = len(FORMAT) + CHECKSUM_SIZE
     if len(data) < head or not data.startswith(FORMAT):
         return None
-    payload = data[head:]
+    payload = memoryview(data)[head:]  # no copy of a large index
     if hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest() != data[len(FORMAT):head]:
         return None
     return payload
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader sees the old file or the new one, never half."""
+def write_atomically(path: Path, *data: bytes) -> None:
+    """Write `data` to `path` so that a reader sees the old file or the new one, never half.
+    Several parts are written one after the other (no copy of a large payload is made)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         handle = open(temporary, "wb")
@@ -79,11 +80,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(temporary, "wb")
     with handle:
-        handle.write(data)
+        for part in data:
+            handle.write(part)
     os.replace(temporary, path)
 
 
-def read_sealed(path: Path) -> bytes | None:
+def read_sealed(path: Path) -> memoryview | None:
     try:
         return _unseal(path.read_bytes())
     except OSError:
@@ -97,12 +99,12 @@ def body_path(cache_dir: Path, key: str) -> Path:
 def store_body(cache_dir: Path, key: str, html: str) -> None:
     path = body_path(cache_dir, key)
     if not path.exists():
-        write_atomically(path, _seal(html.encode("utf-8")))
+        write_atomically(path, *_seal(html.encode("utf-8")))
 
 
 def load_body(cache_dir: Path, key: str) -> str | None:
     payload = read_sealed(body_path(cache_dir, key))
-    return None if payload is None else payload.decode("utf-8")
+    return None if payload is None else str(payload, "utf-8")
 
 
 @dataclass
@@ -165,7 +167,7 @@ class BuildCache:
             return None
 
     def _save_index(self, name: str, value: Any) -> None:
-        write_atomically(self.dir / name, _seal(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+        write_atomically(self.dir / name, *_seal(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
     def begin(self) -> None:
         """Start a build: load the indexes once per process."""
