@@ -430,8 +430,10 @@ def _tree_digest(*roots: Path) -> str:
 
 
 def _article_digests(site: Site, keys: dict[str, str]) -> list[str]:
-    """Per article: its source's key (front matter and body) and everything derived."""
-    return [digest(keys[a.source], repr(replace(a, body_html=""))) for a in site.articles]
+    """Per article: its source's key (which decides its front matter and body) and what
+    assembly derived from the whole site (URL, section and tag names, template fallback)."""
+    return [digest(keys[a.source], a.slug, a.url, repr(a.section), repr(a.tags),
+                   str(a.meta.template)) for a in site.articles]
 
 
 def unit_keys(units: list[tuple[str, Callable[[], Any]]], renderer: PageRenderer,

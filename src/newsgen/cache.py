@@ -34,6 +34,7 @@ from typing import Any
 CACHE_DIR = ".newsgen-cache"
 FORMAT = b"newsgen-cache-1\n"
 CHECKSUM_SIZE = 16
+SHARDS = "0123456789abcdef"
 # A file changed within this many seconds of being looked at may change again without its
 # stat signature changing (timestamps have a coarse tick), so its digest is not trusted.
 RACY_SECONDS = 2.0
@@ -130,7 +131,7 @@ class BuildCache:
         self._outputs: dict[str, OutputRecord] = {}
         self._seen_files: dict[str, tuple[Stamp, str]] = {}
         self._seen_parsed: dict[str, Any] = {}
-        self._parsed_added = False
+        self._parsed_added: set[str] = set()  # shards with new entries
 
     @property
     def code(self) -> str:
@@ -175,8 +176,11 @@ class BuildCache:
             loaded = self._load_index("files.pickle")
             self._files = loaded if isinstance(loaded, dict) else {}
         if self._parsed is None:
-            loaded = self._load_index("parsed.pickle")
-            self._parsed = loaded if isinstance(loaded, dict) else {}
+            self._parsed = {}
+            for shard in SHARDS:  # one file per first hex digit: an edit rewrites one
+                loaded = self._load_index(f"parsed-{shard}.pickle")
+                if isinstance(loaded, dict):
+                    self._parsed.update(loaded)
         self._seen_files = {}
         self._seen_parsed = {}
 
@@ -212,7 +216,7 @@ class BuildCache:
         assert self._parsed is not None
         self._parsed[key] = entry
         self._seen_parsed[key] = entry
-        self._parsed_added = True
+        self._parsed_added.add(key[0])
 
     def body(self, key: str) -> str:
         html = load_body(self.dir, key)
@@ -267,10 +271,17 @@ class BuildCache:
         if self._seen_files != self._files:
             self._files = dict(self._seen_files)
             self._save_index("files.pickle", self._files)
-        if self._parsed_added or self._seen_parsed.keys() != (self._parsed or {}).keys():
-            self._parsed_added = False
-            self._parsed = dict(self._seen_parsed)
-            self._save_index("parsed.pickle", self._parsed)
+        before: dict[str, set[str]] = {shard: set() for shard in SHARDS}
+        for key in self._parsed or {}:
+            before.setdefault(key[0], set()).add(key)
+        after: dict[str, dict[str, Any]] = {shard: {} for shard in SHARDS}
+        for key, entry in self._seen_parsed.items():
+            after.setdefault(key[0], {})[key] = entry
+        for shard in SHARDS:
+            if shard in self._parsed_added or before[shard] != after[shard].keys():
+                self._save_index(f"parsed-{shard}.pickle", after[shard])
+        self._parsed_added = set()
+        self._parsed = dict(self._seen_parsed)
         live = set(self._parsed)
         bodies = self.dir / "bodies"
         if bodies.is_dir() and len(live) and _should_prune(bodies, len(live)):
