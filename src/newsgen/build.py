@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -26,7 +25,7 @@ from .cache import (
     digest,
     load_body,
     stamp_of,
-    store_body,
+    store_bodies,
 )
 from .config import SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
@@ -37,7 +36,7 @@ from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
 from .render import HOME_SECTION_SIZE, TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme
 from .site import assemble, is_published, next_scheduled_change, related_all, url_to_path
-from .write import OutputWriter
+from .write import OutputWriter, write_staged
 
 STATIC_DIR = "static"
 OUTPUT_DIR = "build"
@@ -225,7 +224,7 @@ class _BodyFromCache:
     def __get__(self, article: StoredArticle | None, owner: type | None = None) -> Any:
         if article is None:
             return self
-        html = load_body(article.cache_dir, article.body_key)
+        html = load_body(article.cache_dir, article.body_locator)
         if html is None:
             raise CacheDamaged(f"the cached body of {article.source} is missing")
         return html
@@ -239,41 +238,48 @@ class StoredArticle(Article):
     """An article whose rendered body stays in the cache until it is shown, so that a
     site of 100,000 articles never holds every body in memory."""
 
-    body_key: str = ""
+    body_locator: str = ""
     cache_dir: Path = Path()
 
     @classmethod
-    def of(cls, article: Article, cache_dir: Path, key: str) -> StoredArticle:
+    def of(cls, article: Article, cache_dir: Path, locator: str) -> StoredArticle:
         values = {f.name: getattr(article, f.name) for f in fields(Article)}
-        return cls(**values, body_key=key, cache_dir=cache_dir)
+        return cls(**values, body_locator=locator, cache_dir=cache_dir)
 
 
 StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment, misc]
 
 
 def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any]]:
-    """Read and parse content files: (source, key, (article, problems)) for each, the body
-    stored in the cache. Files are read here, not sent by the parent, so that the parent
-    never holds a whole newsroom's text; the key is made from the bytes read here."""
+    """Read and parse content files: (source, key, (article, problems, body locator)) for
+    each, the bodies stored in the cache in one pack. Files are read here, not sent by the
+    parent, so that the parent never holds a whole newsroom's text; the key is made from
+    the bytes read here."""
     renderer = _WORKER.get("markdown")
     if renderer is None:
         renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
     tz, cache_dir, salt = _WORKER["tz"], _WORKER["cache_dir"], _WORKER["salt"]
     done: list[tuple[str, str | None, Any]] = []
+    bodies: list[tuple[int, str, str]] = []  # (index in done, key, html)
     for source, path in items:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
             problem = ContentError(source, None, f"cannot be read: {exc.strerror}")
-            done.append((source, None, (None, (problem,))))
+            done.append((source, None, (None, (problem,), "")))
             continue
         key = digest(salt, source, digest(data))
         parsed, problems = parse_source(source, data, tz, renderer)
         if parsed is not None:
-            store_body(cache_dir, key, parsed.body_html)
+            bodies.append((len(done), key, parsed.body_html))
             parsed = replace(parsed, body_html="")
-        done.append((source, key, (parsed, tuple(problems))))
+        done.append((source, key, (parsed, tuple(problems), "")))
+    locators = store_bodies(cache_dir, [key for _, key, _ in bodies],
+                            [html for _, _, html in bodies])
+    for (index, _key, _html), locator in zip(bodies, locators, strict=True):
+        source, key, (parsed, problems, _) = done[index]
+        done[index] = (source, key, (parsed, problems, locator))
     return done
 
 
@@ -293,24 +299,21 @@ def _render_unit(renderer: PageRenderer, render_page: Callable[[], Any]
     return ([result] if isinstance(result, OutputFile) else list(result)), []
 
 
-RenderDone = tuple[int, list[tuple[str, str, str]], list[ContentError]]
+RenderDone = tuple[int, list[tuple[str, str]], list[ContentError]]
 
 
 def _render_chunk(indexes: list[int]) -> list[RenderDone]:
-    """Render units, each output written to a part file of its own; the parent then claims
-    each output's path in page order (so the writer's checks see what a build without
-    workers sees) and renames the part into place."""
-    renderer, units, parts = _WORKER["renderer"], _WORKER["units"], _WORKER["parts"]
+    """Render units, each output written straight into the staging folder; the parent
+    then claims each output's path in page order, so that the writer's checks see what a
+    build without workers sees."""
+    renderer, units, staging = _WORKER["renderer"], _WORKER["units"], _WORKER["staging"]
+    made_dirs = _WORKER["made_dirs"]
     done = []
     for index in indexes:
         outputs, problems = _render_unit(renderer, units[index][1])
-        written = []
-        for number, output in enumerate(outputs):
-            part = os.path.join(parts, f"{index}.{number}")
-            with open(part, "wb") as handle:
-                handle.write(output.data)
-            written.append((output.path, output.source, part))
-        done.append((index, written, problems))
+        for output in outputs:
+            write_staged(staging, output.path, output.data, made_dirs)
+        done.append((index, [(output.path, output.source) for output in outputs], problems))
     return done
 
 
@@ -371,9 +374,11 @@ def scan_sources(site_dir: Path) -> list[tuple[str, Path]]:
 
 def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, jobs: int,
                         progress: Progress | None
-                        ) -> tuple[list[ParsedSource], dict[str, str], list[ContentError]]:
+                        ) -> tuple[list[ParsedSource], dict[str, str], dict[str, str],
+                                   list[ContentError]]:
     """Every content file parsed, from the cache where its bytes are unchanged; returns the
-    articles (bodies left in the cache), source -> body key, and the problems found."""
+    articles (bodies left in the cache), source -> key, source -> body locator, and the
+    problems found."""
     salt = digest(cache.parsing_code, config.timezone, str(config.safe_markdown))
     problems: list[ContentError] = []
     keys: dict[str, str] = {}
@@ -409,12 +414,13 @@ def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, j
         finally:
             pool.close()
     parsed: list[ParsedSource] = []
+    locators: dict[str, str] = {}
     for source, key in keys.items():
-        article, found = cache.parsed(key)
+        article, found, locators[source] = cache.parsed(key)
         problems.extend(found)
         if article is not None:
             parsed.append(article)
-    return parsed, keys, problems
+    return parsed, keys, locators, problems
 
 
 def _tree_digest(*roots: Path) -> str:
@@ -524,7 +530,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
 
     cache.begin()
     try:
-        parsed, body_keys, found = load_sources_cached(site_dir, config, cache, jobs, progress)
+        parsed, body_keys, locators, found = load_sources_cached(site_dir, config, cache, jobs,
+                                                                 progress)
     finally:
         cache.finish()  # what was parsed is kept even when the build fails
     problems += found
@@ -568,7 +575,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
 
     # Bodies stay in the cache; pages and feeds read the ones they show.
     stored = replace(site, articles=tuple(
-        StoredArticle.of(a, cache.dir, body_keys[a.source]) for a in site.articles))
+        StoredArticle.of(a, cache.dir, locators[a.source]) for a in site.articles))
     renderer = PageRenderer(theme, stored, related_all(site))
     units = page_units(renderer)
     article_keys = _article_digests(site, body_keys)
@@ -602,9 +609,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
                 to_render.append(index)
             else:
                 kept[index] = files
-        parts = writer.staging / ".parts"
-        parts.mkdir()
-        state = {"renderer": renderer, "units": units, "parts": str(parts)}
+        state = {"renderer": renderer, "units": units, "staging": writer.staging,
+                 "made_dirs": set()}
         tasks = _chunks(to_render)
         pool = _Pool(jobs, state, len(tasks))
         try:
@@ -620,12 +626,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
                 _, written, found_here = upcoming
                 problems += found_here
                 files = []
-                for path, source, part in written:
-                    target = writer.claim(path, source, claim_lines.get((path, source)))
-                    if target is None:
-                        os.unlink(part)
-                    else:
-                        os.replace(part, target)
+                for path, source in written:
+                    if writer.claim(path, source, claim_lines.get((path, source))):
                         files.append((path, source))
                 if keys[index] is not None and not found_here:
                     made[ident] = (keys[index], tuple(files))  # type: ignore[assignment]
@@ -634,7 +636,6 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
                     progress("rendering", index + 1, len(units))
         finally:
             pool.close()
-        shutil.rmtree(parts, ignore_errors=True)
 
         # Feeds: each one kept when its title and entries are as before; sitemaps and
         # the rest are made again and rewritten only when their bytes changed.

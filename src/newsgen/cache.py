@@ -4,7 +4,7 @@ What it keeps between builds:
 
 - for each content file, the digest of its bytes (with the file's stat signature, so that
   an untouched file is not read again) and, per digest, the parsed front matter and the
-  problems found in it; the rendered Markdown body is a file of its own under `bodies/`,
+  problems found in it; rendered Markdown bodies are in pack files under `bodies/`,
   read back only where a page or a feed shows it;
 - for each output folder, what each unit of output (a page, a listing, the feeds) was
   rendered from (a digest of all its inputs) and the stat signature of every file it
@@ -26,7 +26,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,18 +93,38 @@ def read_sealed(path: Path) -> memoryview | None:
         return None
 
 
-def body_path(cache_dir: Path, key: str) -> Path:
-    return cache_dir / "bodies" / key
+def store_bodies(cache_dir: Path, keys: Sequence[str], bodies: Sequence[str]) -> list[str]:
+    """Store rendered bodies together in one pack file and return a locator for each.
 
-
-def store_body(cache_dir: Path, key: str, html: str) -> None:
-    path = body_path(cache_dir, key)
+    Creating a file costs far more than writing to one on the disks seen here (a quarter
+    to half a millisecond each), so the bodies parsed together share a pack. Each body is
+    sealed on its own, so a damaged pack is detected body by body."""
+    if not bodies:
+        return []
+    pack = digest(*keys)
+    parts: list[bytes] = []
+    locators: list[str] = []
+    offset = 0
+    for html in bodies:
+        sealed = b"".join(_seal(html.encode("utf-8")))
+        locators.append(f"{pack}:{offset}:{len(sealed)}")
+        parts.append(sealed)
+        offset += len(sealed)
+    path = cache_dir / "bodies" / pack
     if not path.exists():
-        write_atomically(path, *_seal(html.encode("utf-8")))
+        write_atomically(path, *parts)
+    return locators
 
 
-def load_body(cache_dir: Path, key: str) -> str | None:
-    payload = read_sealed(body_path(cache_dir, key))
+def load_body(cache_dir: Path, locator: str) -> str | None:
+    """A body stored by `store_bodies`, or None when its pack is gone or damaged."""
+    try:
+        pack, offset, length = locator.split(":")
+        with open(cache_dir / "bodies" / pack, "rb") as handle:
+            handle.seek(int(offset))
+            payload = _unseal(handle.read(int(length)))
+    except (OSError, ValueError):
+        return None
     return None if payload is None else str(payload, "utf-8")
 
 
@@ -218,12 +238,6 @@ class BuildCache:
         self._seen_parsed[key] = entry
         self._parsed_added.add(key[0])
 
-    def body(self, key: str) -> str:
-        html = load_body(self.dir, key)
-        if html is None:
-            raise CacheDamaged(f"the cached body {key} went missing during the build")
-        return html
-
     # -- output folders -----------------------------------------------------------
 
     def _output_name(self, out_dir: Path) -> str:
@@ -282,7 +296,8 @@ class BuildCache:
                 self._save_index(f"parsed-{shard}.pickle", after[shard])
         self._parsed_added = set()
         self._parsed = dict(self._seen_parsed)
-        live = set(self._parsed)
+        # Entries are (article, problems, body locator); a pack lives while one body in it does.
+        live = {entry[2].split(":")[0] for entry in self._parsed.values() if entry[2]}
         bodies = self.dir / "bodies"
         if bodies.is_dir() and len(live) and _should_prune(bodies, len(live)):
             for entry in bodies.iterdir():

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .config import SiteConfig
 from .errors import ContentError
-from .models import Article, Crumb, OutputFile, Section, Site, Tag
+from .models import Article, Crumb, Link, OutputFile, Section, Site, Tag
 from .site import TAGS_URL, article_crumbs, breadcrumbs, paginate, related_all, url_to_path
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -64,7 +64,7 @@ class SiteView:
     language: str
     base_url: str
     home_label: str
-    sections: tuple[Section, ...]
+    sections: tuple[Link, ...]
 
 
 def _locale(language: str) -> Locale:
@@ -215,8 +215,11 @@ class PageRenderer:
         self.tag_index = {tag.slug: tag for tag in site.tags}
         # Related articles of every article, computed once for the whole site.
         self.related = related_lists if related_lists is not None else related_all(site)
+        # Sections as links only: a page's navigation must not depend on which articles a
+        # section lists, or every new article would re-render every cached page.
         self.view = SiteView(self.config.title, self.config.language, self.config.base_url,
-                             self.config.home, site.sections)
+                             self.config.home,
+                             tuple(Link(s.name, s.slug, s.url) for s in site.sections))
 
     def _page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
         context.setdefault("crumbs", ())

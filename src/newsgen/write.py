@@ -14,6 +14,7 @@ leaves the output as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -63,17 +64,29 @@ class OutputWriter:
         self.source_lines: dict[str, int | None] = {}  # output path -> line in that source
         self.problems: list[ContentError] = []
         self.made_dirs: set[str] = set()
+        self._resolved: dict[tuple[str, str], bool] = {}
 
-    def _claim(self, path: str, source: str, line: int | None) -> Path | None:
+    def _inside(self, root: Path, path: str) -> bool:
+        """Whether `root/path` resolves inside `root`: each folder is resolved once (its
+        symlinks followed), then the file itself is checked for being a link."""
+        folder, name = os.path.split(path)
+        key = (str(root), folder)
+        inside = self._resolved.get(key)
+        if inside is None:
+            prefix = str(root) + os.sep
+            inside = os.path.realpath(root / folder).startswith(prefix) or not folder
+            self._resolved[key] = inside
+        return inside and not os.path.islink(root / folder / name)
+
+    def _claim(self, path: str, source: str, line: int | None, *, staged: bool = False
+               ) -> Path | None:
         reason = unsafe_reason(path)
         if reason is None:
-            target = self.staging / path
             # Resolve to catch anything the textual check let through (e.g. symlinks).
-            if not os.path.realpath(target).startswith(self._root):
+            if not self._inside(self.staging, path):
                 reason = "a path outside the output folder"
             # Written into the output itself at commit (incremental): check it there too.
-            elif self.previous is not None and not os.path.realpath(
-                    self.out_dir / path).startswith(str(self.out_dir) + os.sep):
+            elif self.previous is not None and not self._inside(self.out_dir, path):
                 reason = "a path outside the output folder"
         if reason is not None:
             self.problems.append(ContentError(
@@ -90,15 +103,21 @@ class OutputWriter:
         self.sources[path] = source
         self.source_lines[path] = line
         parent = os.path.dirname(path)
-        if parent and parent not in self.made_dirs:
+        if parent and parent not in self.made_dirs and not staged:
             (self.staging / parent).mkdir(parents=True, exist_ok=True)
             self.made_dirs.add(parent)
-        return target
+        return self.staging / path
 
-    def claim(self, path: str, source: str, line: int | None = None) -> Path | None:
-        """Reserve `path` for a file written elsewhere (by a worker process) to the
-        returned staging path; None when the path is refused (the problem is recorded)."""
-        return self._claim(path, source, line)
+    def claim(self, path: str, source: str, line: int | None = None) -> bool:
+        """Claim `path` for a file a worker process already wrote into the staging folder
+        (see `write_staged`). A refused file is removed again: the build then fails, and
+        whatever it overwrote in the staging folder is never published."""
+        if self._claim(path, source, line, staged=True) is not None:
+            return True
+        if unsafe_reason(path) is None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.staging / path)
+        return False
 
     def keep(self, path: str, source: str, line: int | None = None) -> bool:
         """Keep the previous output's file at `path` as this build's (incremental mode)."""
@@ -187,3 +206,18 @@ class OutputWriter:
                  tb: TracebackType | None) -> None:
         if self.staging.exists():
             self.abort()  # a build that did not commit leaves no trace
+
+
+def write_staged(staging: Path, path: str, data: bytes, made_dirs: set[str]) -> bool:
+    """Write one output file straight into a staging folder (in a worker process), so that
+    each page is created once, at its place. Paths that could leave the folder are not
+    written; the parent's `OutputWriter.claim` reports them."""
+    if unsafe_reason(path) is not None:
+        return False
+    parent = os.path.dirname(path)
+    if parent and parent not in made_dirs:
+        os.makedirs(staging / parent, exist_ok=True)
+        made_dirs.add(parent)
+    with open(staging / path, "wb") as handle:
+        handle.write(data)
+    return True
