@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from conftest import NOW, SiteDir
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from conftest import NOW, SiteDir
 from newsgen.serve import DevServer, ServeOptions
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,12 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import NOW, SiteDir
 
 from newsgen.build import BuildOptions, build_site
 from newsgen.cache import CACHE_DIR, BuildCache
 from newsgen.errors import BuildFailed
-
-from conftest import NOW, SiteDir
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import NOW, SiteDir, run_newsgen
+
 from newsgen.links import find_broken_links, page_url, scan_page
 
 GOOD_BODY = """## Первая часть

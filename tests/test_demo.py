@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import pytest
 
+import pytest
 from conftest import DEMO_SITE, SiteDir, nu_check
 
 SEED_TITLE = ("Итоги встречи «Коалиции желающих» в Париже: движение к гарантиям безопасности "

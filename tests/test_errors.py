@@ -4,7 +4,6 @@ run, with exit status 1 and no traceback — through the real command line."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import NOW, SiteDir, run_newsgen
 
 GOOD = "---\ntitle: Хорошая новость\nsection: Политика\nlede: Всё в порядке.\ndate: 2026-11-20\n---\nТекст.\n"

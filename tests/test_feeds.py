@@ -10,9 +10,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import DEMO_SITE, NOW, SiteDir
 from lxml import etree
 
-from conftest import DEMO_SITE, NOW, SiteDir
 from newsgen.build import BuildOptions, build_site, load_sources
 from newsgen.config import load_config
 from newsgen.feeds import feed_files, news_language

@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NOW, SiteDir, run_newsgen
 
 from newsgen.build import BuildOptions, build_site
 from newsgen.cache import BuildCache
 from newsgen.errors import BuildFailed
-
-from conftest import NOW, SiteDir, run_newsgen
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import SiteDir, nu_check, run_newsgen
+
 from newsgen.errors import BuildFailed
 from newsgen.redirects import MANIFEST_NAME
 

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import NOW, SiteDir, run_newsgen
+
 from newsgen.errors import BuildFailed
 from newsgen.write import OutputWriter, unsafe_reason
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import NOW, SiteDir, run_newsgen
 from lxml import etree
 
-from conftest import NOW, SiteDir, run_newsgen
 from newsgen.feeds import NEWS_LIMIT, news_articles
 from newsgen.models import Article, FrontMatter, Link
 

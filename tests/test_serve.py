@@ -21,8 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import NOW, SiteDir, article
+
 from newsgen.build import BuildOptions, build_site
 from newsgen.redirects import MANIFEST_NAME
 from newsgen.serve import DevServer, ServeOptions, host_warning
@@ -376,7 +376,7 @@ def test_a_site_that_never_built_shows_its_errors_until_fixed(site: SiteDir) -> 
                    say=quiet, warn=quiet) as dev:
         status, _, body = get(dev, "/")
         assert status == 500
-        assert "content/bad.md".encode() in body and b"<script data-newsgen-live>" in body
+        assert b"content/bad.md" in body and b"<script data-newsgen-live>" in body
         epoch = dev.state.outcome.epoch
         site.add("bad", title="Без раздела", section="Общество", lede="Лид.",
                  date="2026-11-20T10:00:00+03:00")

@@ -35,7 +35,14 @@ from .markup import MarkdownRenderer
 from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
 from .render import HOME_SECTION_SIZE, TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme
-from .site import assemble, is_published, next_scheduled_change, related_all, url_to_path
+from .site import (
+    assemble,
+    is_published,
+    next_scheduled_change,
+    page_count,
+    related_all,
+    url_to_path,
+)
 from .write import OutputWriter, write_staged
 
 STATIC_DIR = "static"
@@ -158,15 +165,18 @@ def url_lines(site: Site) -> dict[tuple[str, str], int | None]:
 
 
 def render_pages(renderer: PageRenderer) -> Iterator[Callable[[], OutputFile | list[OutputFile]]]:
-    """One call per HTML page (or paginated listing), so that a template error in one
-    page is reported and the others still render."""
-    site = renderer.site
+    """One call per HTML page (each page of a listing too), so that a template error in
+    one page is reported and the others still render, and an edit re-renders only the
+    listing pages that show the edited article."""
+    site, per_page = renderer.site, renderer.config.per_page
     for index in range(len(site.articles)):
         yield partial(renderer.article, index)
     for section in site.sections:
-        yield partial(renderer.section, section)
+        for number in range(1, page_count(len(section.articles), per_page) + 1):
+            yield partial(renderer.section, section, number)
     for tag in site.tags:
-        yield partial(renderer.tag, tag)
+        for number in range(1, page_count(len(tag.articles), per_page) + 1):
+            yield partial(renderer.tag, tag, number)
     yield renderer.tags_index
     yield renderer.home
     yield renderer.not_found
@@ -243,11 +253,12 @@ class StoredArticle(Article):
 
     @classmethod
     def of(cls, article: Article, cache_dir: Path, locator: str) -> StoredArticle:
-        values = {f.name: getattr(article, f.name) for f in fields(Article)}
+        values = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
         return cls(**values, body_locator=locator, cache_dir=cache_dir)
 
 
 StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment, misc]
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))  # looked up once, not per article
 
 
 def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any]]:
@@ -457,8 +468,13 @@ def unit_keys(units: list[tuple[str, Callable[[], Any]]], renderer: PageRenderer
             keys.append(digest(nav, "article", article_keys[index],
                                *(article_keys[i] for i in renderer.related[index])))
         elif name in ("section", "tag"):
-            listed = args[0]
-            keys.append(digest(nav, name, repr(listed), *(article_keys[i] for i in listed.articles)))
+            listed, number = args
+            # A listing page shows its own items, the listing's names and its page count.
+            per_page = config.per_page
+            shown = listed.articles[(number - 1) * per_page:number * per_page]
+            keys.append(digest(nav, name, listed.name, listed.slug, listed.url,
+                               getattr(listed, "description", ""), str(len(listed.articles)),
+                               str(number), *(article_keys[i] for i in shown)))
         elif name == "tags_index":
             keys.append(digest(nav, name, repr(site.tags)))
         elif name == "home":
@@ -483,7 +499,7 @@ def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
         if name == "article":
             ident = "article:" + renderer.site.articles[args[0]].source
         elif name in ("section", "tag"):
-            ident = f"{name}:{args[0].slug}"
+            ident = f"{name}:{args[0].slug}:{args[1]}"
         elif args:
             ident = f"{name}:{args[0]}"
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
@@ -18,6 +19,7 @@ from slugify import slugify
 _SCRIPT_URL = re.compile(r"^[\x00-\x20]*(javascript|vbscript|data)[\x00-\x20]*:", re.I)
 
 
+@lru_cache(maxsize=4096)  # subheadings recur across a newsroom's articles
 def _heading_id(value: str, separator: str) -> str:
     # Python-Markdown's own slugify drops Cyrillic; transliterate like our URLs do.
     return slugify(value, separator=separator) or "section"

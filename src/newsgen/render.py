@@ -250,10 +250,13 @@ class PageRenderer:
 
     def _listing(self, template: str, source: str, title: str, description: str,
                  first_url: str, indexes: tuple[int, ...], extra: dict[str, Any],
-                 parents: tuple[tuple[str, str], ...] = ()) -> list[OutputFile]:
+                 parents: tuple[tuple[str, str], ...] = (), only: int | None = None
+                 ) -> list[OutputFile]:
         page_label = self.theme.env.globals["t"]["page"]
         pages = []
         for page in paginate(indexes, self.config.per_page, first_url):
+            if only is not None and page.number != only:
+                continue
             trail = (*parents, (title, first_url))
             if page.number > 1:
                 trail = (*trail, (f"{page_label} {page.number}", page.url))
@@ -268,17 +271,21 @@ class PageRenderer:
             }))
         return pages
 
-    def section(self, section: Section) -> list[OutputFile]:
+    def section(self, section: Section, number: int | None = None) -> list[OutputFile]:
+        """The section's listing pages: all of them, or page `number` only."""
         return self._listing("section.html", f"section '{section.name}'", section.name,
                              section.description, section.url, section.articles,
                              {"section": section,
-                              "feeds": [(section.name, section.url + "feed.xml")]})
+                              "feeds": [(section.name, section.url + "feed.xml")]},
+                             only=number)
 
-    def tag(self, tag: Tag) -> list[OutputFile]:
+    def tag(self, tag: Tag, number: int | None = None) -> list[OutputFile]:
+        """The tag's listing pages: all of them, or page `number` only."""
         return self._listing("tag.html", f"tag '{tag.name}'", tag.name, "", tag.url,
                              tag.articles,
                              {"tag": tag, "feeds": [(tag.name, tag.url + "feed.xml")]},
-                             parents=((self.theme.env.globals["t"]["tags"], TAGS_URL),))
+                             parents=((self.theme.env.globals["t"]["tags"], TAGS_URL),),
+                             only=number)
 
     def tags_index(self) -> OutputFile:
         t = self.theme.env.globals["t"]

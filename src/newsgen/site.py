@@ -203,9 +203,14 @@ def assemble(
     return Site(tuple(articles), sections, tags_sorted), problems
 
 
+def page_count(items: int, per_page: int) -> int:
+    """How many pages a listing of `items` articles has (an empty listing has one)."""
+    return max(1, -(-items // per_page))
+
+
 def paginate(items: Sequence[int], per_page: int, first_url: str) -> list[Pagination]:
     """Split a newest-first list into pages: the first at `first_url`, then `page/N/`."""
-    count = max(1, -(-len(items) // per_page))
+    count = page_count(len(items), per_page)
     pages = []
     for number in range(1, count + 1):
         pages.append(Pagination(

@@ -18,7 +18,7 @@ import contextlib
 import os
 import re
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import TracebackType
 
 from .errors import ContentError
@@ -38,11 +38,8 @@ def unsafe_reason(path: str) -> str | None:
         return "a drive letter"
     if path.startswith("/"):
         return "an absolute path"
-    parts = PurePosixPath(path).parts
     if any(part in ("..", ".") for part in path.split("/")):
         return "'..' or '.' in the path"
-    if not parts:
-        return "an empty path"
     return None
 
 
@@ -81,13 +78,13 @@ class OutputWriter:
     def _claim(self, path: str, source: str, line: int | None, *, staged: bool = False
                ) -> Path | None:
         reason = unsafe_reason(path)
-        if reason is None:
-            # Resolve to catch anything the textual check let through (e.g. symlinks).
-            if not self._inside(self.staging, path):
-                reason = "a path outside the output folder"
-            # Written into the output itself at commit (incremental): check it there too.
-            elif self.previous is not None and not self._inside(self.out_dir, path):
-                reason = "a path outside the output folder"
+        # Resolve to catch anything the textual check let through (e.g. symlinks); an
+        # incremental build writes into the output itself at commit, so check it there too.
+        escapes = reason is None and (
+            not self._inside(self.staging, path)
+            or (self.previous is not None and not self._inside(self.out_dir, path)))
+        if escapes:
+            reason = "a path outside the output folder"
         if reason is not None:
             self.problems.append(ContentError(
                 source, line, f"refusing to write '{path}': {reason} would leave the output folder"))
