@@ -185,29 +185,6 @@ def render_pages(renderer: PageRenderer) -> Iterator[Callable[[], OutputFile | l
             yield partial(renderer.redirect, alias_url(alias), article.url, article.source)
 
 
-def render_all(renderer: PageRenderer, now: dt.datetime) -> Iterator[OutputFile | ContentError]:
-    """Every output file of the site, pages first, then feeds and sitemaps."""
-    site, config = renderer.site, renderer.config
-    for render_page in render_pages(renderer):
-        try:
-            result = render_page()
-        except jinja2.TemplateError as exc:
-            yield renderer.theme.describe_error(exc)
-            continue
-        except Exception as exc:  # e.g. `1 // 0` in a template: the template's bug, not ours
-            problem = renderer.theme.describe_error(exc)
-            if problem.line is None:  # not raised from a template line: a newsgen bug
-                raise
-            yield problem
-            continue
-        if isinstance(result, OutputFile):
-            yield result
-        else:
-            yield from result
-
-    yield from feed_files(config, site, now)
-
-
 # -- the incremental, parallel engine ------------------------------------------------
 #
 # A build is cut into units of work: parsing one content file, and rendering one page (or
