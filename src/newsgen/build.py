@@ -502,9 +502,10 @@ def build_site(options: BuildOptions, progress: Progress | None = None,
 
 def _intact(out_dir: Path, paths: Iterable[str], stamps: dict[str, Stamp]) -> bool:
     """Whether the previous output's files are still exactly as the last build left them."""
+    root = str(out_dir)
     for path in paths:
         try:
-            if stamp_of(os.stat(out_dir / path)) != stamps.get(path):
+            if stamp_of(os.stat(os.path.join(root, path))) != stamps.get(path):
                 return False
         except OSError:
             return False

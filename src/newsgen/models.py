@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 
@@ -86,7 +87,7 @@ class Article:
     def updated(self) -> datetime | None:
         return self.meta.updated
 
-    @property
+    @cached_property  # asked for by every feed and sitemap entry that lists the article
     def modified(self) -> datetime | None:
         """The last change: `updated`, never earlier than `date` (crawlers reject a
         modification before publication)."""
