@@ -238,16 +238,16 @@ StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment, misc]
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))  # looked up once, not per article
 
 
-def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any]]:
-    """Read and parse content files: (source, key, (article, problems, body locator)) for
-    each, the bodies stored in the cache in one pack. Files are read here, not sent by the
-    parent, so that the parent never holds a whole newsroom's text; the key is made from
-    the bytes read here."""
+def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any, str]]:
+    """Read and parse content files: (source, key, (article, problems, body locator),
+    file digest) for each, the bodies stored in the cache in one pack. Files are read
+    here, not sent by the parent, so that the parent never holds a whole newsroom's text;
+    the key is made from the bytes read here."""
     renderer = _WORKER.get("markdown")
     if renderer is None:
         renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
     tz, cache_dir, salt = _WORKER["tz"], _WORKER["cache_dir"], _WORKER["salt"]
-    done: list[tuple[str, str | None, Any]] = []
+    done: list[tuple[str, str | None, Any, str]] = []
     bodies: list[tuple[int, str, str]] = []  # (index in done, key, html)
     for source, path in items:
         try:
@@ -255,19 +255,20 @@ def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, An
                 data = handle.read()
         except OSError as exc:
             problem = ContentError(source, None, f"cannot be read: {exc.strerror}")
-            done.append((source, None, (None, (problem,), "")))
+            done.append((source, None, (None, (problem,), ""), ""))
             continue
-        key = digest(salt, source, digest(data))
+        file_digest = digest(data)
+        key = digest(salt, source, file_digest)
         parsed, problems = parse_source(source, data, tz, renderer)
         if parsed is not None:
             bodies.append((len(done), key, parsed.body_html))
             parsed = replace(parsed, body_html="")
-        done.append((source, key, (parsed, tuple(problems), "")))
+        done.append((source, key, (parsed, tuple(problems), ""), file_digest))
     locators = store_bodies(cache_dir, [key for _, key, _ in bodies],
                             [html for _, _, html in bodies])
     for (index, _key, _html), locator in zip(bodies, locators, strict=True):
-        source, key, (parsed, problems, _) = done[index]
-        done[index] = (source, key, (parsed, problems, locator))
+        source, key, (parsed, problems, _), file_digest = done[index]
+        done[index] = (source, key, (parsed, problems, locator), file_digest)
     return done
 
 
@@ -371,8 +372,14 @@ def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, j
     problems: list[ContentError] = []
     keys: dict[str, str] = {}
     todo: list[tuple[str, str]] = []
+    stats: dict[str, tuple[Path, os.stat_result]] = {}  # of files hashed by the workers
+    hash_first = cache.knows_parsed  # with nothing parsed in the cache, workers hash
     for source, path in scan_sources(site_dir):
         try:
+            if not hash_first:
+                stats[source] = (path, os.stat(path))
+                todo.append((source, str(path)))
+                continue
             file_key, _data = cache.file_digest(path)
         except OSError as exc:
             problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
@@ -389,13 +396,15 @@ def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, j
         try:
             done = 0
             for results in pool.map(_parse_chunk, tasks):
-                for source, key, entry in results:
+                for source, key, entry, file_digest in results:
                     if key is None:  # unreadable now
                         keys.pop(source, None)
                         problems.extend(entry[1])
                         continue
                     keys[source] = key  # the bytes the worker read, should the file have changed
                     cache.remember_parsed(key, entry)
+                    if source in stats:
+                        cache.remember_file(*stats[source], file_digest)
                 done += len(results)
                 if progress:
                     progress("parsing", done, len(todo))

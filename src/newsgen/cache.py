@@ -224,6 +224,16 @@ class BuildCache:
             self._seen_files[name] = (stamp, value)
         return value, data
 
+    @property
+    def knows_parsed(self) -> bool:
+        """Whether any parsed article is cached (if none, hashing files first is wasted)."""
+        return bool(self._parsed)
+
+    def remember_file(self, path: Path, stat: os.stat_result, value: str) -> None:
+        """Record a file's digest computed elsewhere (by a worker), for its stat signature."""
+        if time.time() - stat.st_mtime > RACY_SECONDS:
+            self._seen_files[str(path)] = (stamp_of(stat), value)
+
     def parsed(self, key: str) -> Any:
         assert self._parsed is not None
         entry = self._parsed.get(key)
