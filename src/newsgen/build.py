@@ -5,6 +5,7 @@ way is collected and raised together as `BuildFailed`, and then nothing is publi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -234,7 +235,7 @@ class StoredArticle(Article):
         return cls(**values, body_locator=locator, cache_dir=cache_dir)
 
 
-StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment, misc]
+StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment]
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))  # looked up once, not per article
 
 
@@ -267,8 +268,8 @@ def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, An
     locators = store_bodies(cache_dir, [key for _, key, _ in bodies],
                             [html for _, _, html in bodies])
     for (index, _key, _html), locator in zip(bodies, locators, strict=True):
-        source, key, (parsed, problems, _), file_digest = done[index]
-        done[index] = (source, key, (parsed, problems, locator), file_digest)
+        label, body_key, (article, found, _), read_digest = done[index]
+        done[index] = (label, body_key, (article, found, locator), read_digest)
     return done
 
 
@@ -448,7 +449,7 @@ def unit_keys(units: list[tuple[str, Callable[[], Any]]], renderer: PageRenderer
     for _unit_id, call in units:
         func = getattr(call, "func", call)
         name = getattr(func, "__name__", "")
-        args = getattr(call, "args", ())
+        args: tuple[Any, ...] = getattr(call, "args", ())
         if name == "article":
             index = args[0]
             keys.append(digest(nav, "article", article_keys[index],
@@ -481,7 +482,7 @@ def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
     for position, call in enumerate(render_pages(renderer)):
         func = getattr(call, "func", call)
         name = getattr(func, "__name__", "page")
-        args = getattr(call, "args", ())
+        args: tuple[Any, ...] = getattr(call, "args", ())
         if name == "article":
             ident = "article:" + renderer.site.articles[args[0]].source
         elif name in ("section", "tag"):
@@ -561,7 +562,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
             and not any(not p.is_warning for p in problems)
             and _intact(out_dir, record.stamps, record.stamps)):
         # Nothing the output is made from changed, and the output is as it was left.
-        return replace(record.result, out_dir=options.output, redirects_added=0,
+        unchanged: BuildResult = record.result
+        return replace(unchanged, out_dir=options.output, redirects_added=0,
                        seconds=time.perf_counter() - started)
 
     site, found = assemble(published, config)
@@ -584,7 +586,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
     article_keys = _article_digests(site, body_keys)
     page_salt = digest(cache.code, repr(config), templates_key)
     keys = unit_keys(units, renderer, article_keys, page_salt)
-    made: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}  # the next OutputRecord.units
+    made: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {}  # next record's units
 
     def reusable(ident: str, key: str | None) -> tuple[tuple[str, str], ...] | None:
         old = record.units.get(ident) if writer.previous is not None else None
@@ -594,13 +596,13 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
         return files if _intact(out_dir, (p for p, _ in files), record.stamps) else None
 
     with OutputWriter(out_dir, previous=dict(record.stamps) or None) as writer:
-        for rel, (path, label) in statics.items():
+        for rel, (original, label) in statics.items():
             ident = "static:" + rel
-            key = digest(cache.file_digest(path)[0], label)
+            key = digest(cache.file_digest(original)[0], label)
             if reusable(ident, key):
                 writer.keep(rel, label)
             else:
-                writer.copy(rel, path, label)
+                writer.copy(rel, original, label)
             made[ident] = (key, ((rel, label),))
 
         # Pages: keep what is unchanged, render the rest.
@@ -621,19 +623,16 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
             upcoming = next(results, None)
             for index, (ident, _call) in enumerate(units):
                 if upcoming is None or upcoming[0] != index:  # kept from the previous build
-                    files = kept[index]
-                    for path, source in files:
+                    for path, source in kept[index]:
                         writer.keep(path, source, claim_lines.get((path, source)))
-                    made[ident] = (keys[index], files)  # type: ignore[assignment]
+                    made[ident] = (keys[index], kept[index])
                     continue
                 _, written, found_here = upcoming
                 problems += found_here
-                files = []
-                for path, source in written:
-                    if writer.claim(path, source, claim_lines.get((path, source))):
-                        files.append((path, source))
+                claimed = [(path, source) for path, source in written
+                           if writer.claim(path, source, claim_lines.get((path, source)))]
                 if keys[index] is not None and not found_here:
-                    made[ident] = (keys[index], tuple(files))  # type: ignore[assignment]
+                    made[ident] = (keys[index], tuple(claimed))
                 upcoming = next(results, None)
                 if progress:
                     progress("rendering", index + 1, len(units))
@@ -670,10 +669,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
             if path in writer.kept:
                 stamps[path] = record.stamps[path]
             else:
-                try:
+                with contextlib.suppress(OSError):  # gone already: it is checked next time
                     stamps[path] = stamp_of(os.stat(out_dir / path))
-                except OSError:
-                    pass
         result = BuildResult(
             out_dir=options.output,
             files=writer.count,
@@ -685,8 +682,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
             redirects_added=redirects_added,
             sources=dict(writer.sources),
         )
-        cache.commit_done(out_dir, OutputRecord(units=made, stamps=stamps,  # type: ignore[arg-type]
-                                                inputs=inputs, result=result))
+        cache.commit_done(out_dir, OutputRecord(units=made, stamps=stamps, inputs=inputs,
+                                                result=result))
     return result
 
 

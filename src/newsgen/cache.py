@@ -76,10 +76,10 @@ def write_atomically(path: Path, *data: bytes) -> None:
     Several parts are written one after the other (no copy of a large payload is made)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        handle = open(temporary, "wb")
-    except FileNotFoundError:
+        handle = open(temporary, "wb")  # noqa: SIM115 - closed by the `with` below
+    except FileNotFoundError:  # the folder's first entry: make it only then
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(temporary, "wb")
+        handle = open(temporary, "wb")  # noqa: SIM115
     with handle:
         for part in data:
             handle.write(part)
@@ -132,7 +132,8 @@ def load_body(cache_dir: Path, locator: str) -> str | None:
 class OutputRecord:
     """What one output folder holds, as the last successful build left it."""
 
-    units: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # id -> key, paths
+    # unit id -> (its inputs' key, the (output path, source) pairs it wrote)
+    units: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
     stamps: dict[str, Stamp] = field(default_factory=dict)  # output path -> stamp after writing
     # A digest of every input of that build, and its result: the same inputs again, with
     # the output untouched, need no build at all.

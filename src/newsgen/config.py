@@ -226,7 +226,8 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[C
         check = KEY_CHECKS.get(key_name)
         if check is None:
             hint = did_you_mean(key_name, KEY_CHECKS)
-            problems.append(ContentError(path, lines.get(key_name), f"unknown key '{key_name}'{hint}"))
+            problems.append(ContentError(path, lines.get(key_name),
+                                         f"unknown key '{key_name}'{hint}"))
             continue
         reason = check(value)
         if reason:

@@ -51,7 +51,7 @@ def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
         return _BadDate(str(node.value), str(exc))
 
 
-class FrontMatterLoader(YamlLoader):  # type: ignore[misc, valid-type]
+class FrontMatterLoader(YamlLoader):  # type: ignore[misc]
     """The safe YAML loader, but an impossible date is a value, not an exception."""
 
 
@@ -91,7 +91,8 @@ def _optional_text(key: str, value: Any) -> str | None:
 def _text_list(key: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
-    items = [value] if isinstance(value, str | int | float) and not isinstance(value, bool) else value
+    single = isinstance(value, str | int | float) and not isinstance(value, bool)
+    items = [value] if single else value
     if not isinstance(items, list):
         raise _Invalid(f"'{key}' must be a list of strings, got {_describe(value)}")
     result: list[str] = []
@@ -378,7 +379,8 @@ def check_schema(parsed: list[ParsedSource], schema: Schema) -> list[ContentErro
             allowed = ", ".join(schema.sections)
             problems.append(ContentError(
                 source, lines.get("section"), f"section '{meta.section}' is not one of the "
-                f"sections in newsgen.yaml ({allowed}){did_you_mean(meta.section, schema.sections)}"))
+                f"sections in newsgen.yaml ({allowed})"
+                f"{did_you_mean(meta.section, schema.sections)}"))
         missing = [key for key in schema.required if not _present(meta, key)]
         if missing:
             names = _names(missing)

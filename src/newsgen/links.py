@@ -141,9 +141,8 @@ def _check(url: str, here: str, prefix: str, out_dir: Path,
     if found is None:
         return "no page or file of the site has that URL"
     fragment = unquote(target.fragment)
-    if fragment and found.endswith(".html"):
-        if fragment not in scan(found).ids:
-            return f"the page {page_url(found)} has no element with id '{fragment}'"
+    if fragment and found.endswith(".html") and fragment not in scan(found).ids:
+        return f"the page {page_url(found)} has no element with id '{fragment}'"
     return None
 
 

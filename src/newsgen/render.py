@@ -38,7 +38,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "to_content": "Skip to content",
     },
     "ru": {
-        "sections": "Разделы", "tags": "Теги", "all_tags": "Все теги", "latest": "Последние новости",
+        "sections": "Разделы", "tags": "Теги", "all_tags": "Все теги",
+        "latest": "Последние новости",
         "related": "Читайте также", "updated": "Обновлено", "correction": "Поправка",
         "by": "Автор", "page": "Страница", "of": "из", "newer": "Новее", "older": "Старше",
         "not_found": "Страница не найдена", "not_found_text": "По этому адресу ничего нет.",
@@ -115,7 +116,8 @@ class Theme:
             date_long=date_long, date_time=date_time, iso=iso, href=href,
             absolute=config.absolute, json_ld=to_json_ld,
         )  # fmt: skip
-        self.env.globals["t"] = STRINGS.get(locale.language, STRINGS["en"])
+        self.strings = STRINGS.get(locale.language, STRINGS["en"])
+        self.env.globals["t"] = self.strings
 
     def template_names(self) -> list[str]:
         return sorted(n for n in self.env.list_templates() if not n.startswith(("_", ".")))
@@ -252,7 +254,7 @@ class PageRenderer:
                  first_url: str, indexes: tuple[int, ...], extra: dict[str, Any],
                  parents: tuple[tuple[str, str], ...] = (), only: int | None = None
                  ) -> list[OutputFile]:
-        page_label = self.theme.env.globals["t"]["page"]
+        page_label = self.theme.strings["page"]
         pages = []
         for page in paginate(indexes, self.config.per_page, first_url):
             if only is not None and page.number != only:
@@ -284,11 +286,11 @@ class PageRenderer:
         return self._listing("tag.html", f"tag '{tag.name}'", tag.name, "", tag.url,
                              tag.articles,
                              {"tag": tag, "feeds": [(tag.name, tag.url + "feed.xml")]},
-                             parents=((self.theme.env.globals["t"]["tags"], TAGS_URL),),
+                             parents=((self.theme.strings["tags"], TAGS_URL),),
                              only=number)
 
     def tags_index(self) -> OutputFile:
-        t = self.theme.env.globals["t"]
+        t = self.theme.strings
         return self._page("tags.html", "tags index", TAGS_URL, {
             "title": t["all_tags"],
             "description": t["all_tags"],
@@ -308,7 +310,7 @@ class PageRenderer:
         })
 
     def not_found(self) -> OutputFile:
-        t = self.theme.env.globals["t"]
+        t = self.theme.strings
         return self._page("404.html", "404 page", "/404.html", {
             "title": t["not_found"], "description": t["not_found"],
             "crumbs": breadcrumbs(self.config.home, (t["not_found"], "/404.html")),
@@ -318,6 +320,6 @@ class PageRenderer:
         """A stub at an old URL that sends readers and crawlers to the article's URL."""
         html = self.theme.render("redirect.html", {
             "site": self.view, "target": self.config.absolute(to_url),
-            "title": self.theme.env.globals["t"]["moved"],
+            "title": self.theme.strings["moved"],
         })
         return OutputFile(url_to_path(from_url), html.encode("utf-8"), source)

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import html
@@ -298,10 +299,8 @@ class _Watcher:
             if known is not None and known[0] == identity:
                 continue
             if known is not None:
-                try:
+                with contextlib.suppress(KeyError, OSError):  # its folder is gone
                     self.observer.unschedule(known[1])
-                except (KeyError, OSError):
-                    pass
                 del self._watches[name]
             if identity is not None:
                 try:

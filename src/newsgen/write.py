@@ -87,7 +87,8 @@ class OutputWriter:
             reason = "a path outside the output folder"
         if reason is not None:
             self.problems.append(ContentError(
-                source, line, f"refusing to write '{path}': {reason} would leave the output folder"))
+                source, line,
+                f"refusing to write '{path}': {reason} would leave the output folder"))
             return None
         earlier = self.sources.get(path)
         if earlier is not None:
