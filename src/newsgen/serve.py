@@ -713,8 +713,10 @@ class DevServer:
             self.say(f"Built in {outcome.seconds:.2f} s{what}.")
         else:
             count = len(outcome.errors)
+            serving = ("still serving the last good site" if self.state.has_site
+                       else "nothing to serve until it builds")
             self.warn(f"Build failed{what}: {count} error{'s' if count != 1 else ''}; "
-                      "still serving the last good site. The errors show in the browser.")
+                      f"{serving}. The errors show in the browser.")
 
     def where(self, url_path: str) -> str:
         """Where a reader on `url_path` should be after a rebuild: the article's new URL
@@ -787,7 +789,8 @@ def run_server(options: ServeOptions, open_browser: bool = False,
         _stop_on_sigterm()
     try:
         dev.start()
-        mode = "watching for changes" if options.watch else "not watching (add --watch)"
+        mode = ("watching for changes" if options.watch
+                else "not watching: add --watch to rebuild on every change")
         say(f"Serving {options.site_dir.resolve()} at {dev.url} ({mode}); press Ctrl-C to stop.")
         if open_browser:
             webbrowser.open(dev.url)
