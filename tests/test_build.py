@@ -151,3 +151,14 @@ def test_new_writes_a_ready_draft_and_never_overwrites(site: SiteDir) -> None:
                         "--site", site.root)
     assert again.returncode == 1 and "already exists" in again.stderr
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_building_the_wrong_folder_says_so(tmp_path: Path) -> None:
+    done = run_newsgen("build", "--site", tmp_path)
+    assert done.returncode == 0
+    assert f"content: warning: there is no content/ folder in {tmp_path.resolve()}" in done.stderr
+    strict = run_newsgen("build", "--site", tmp_path, "--strict")
+    assert strict.returncode == 1
+    (tmp_path / "content").mkdir()
+    empty = run_newsgen("build", "--site", tmp_path)
+    assert "content: warning: no articles: add Markdown files (.md) under content/" in empty.stderr

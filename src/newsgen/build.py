@@ -30,7 +30,7 @@ from .cache import (
 )
 from .config import SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
-from .errors import BuildFailed, ContentError, did_you_mean
+from .errors import BuildFailed, ContentError, did_you_mean, warning
 from .feeds import NEWS_WINDOW, feed_files
 from .markup import MarkdownRenderer
 from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
@@ -345,6 +345,14 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def no_articles_warning(site_dir: Path) -> ContentError:
+    """An empty site is most often a build run in the wrong folder: say so."""
+    if (site_dir / CONTENT_DIR).is_dir():
+        return warning(CONTENT_DIR, None, "no articles: add Markdown files (.md) under content/")
+    return warning(CONTENT_DIR, None, f"there is no content/ folder in {site_dir.resolve()}; "
+                   "run newsgen in the site's folder or name it with --site")
+
+
 def scan_sources(site_dir: Path) -> list[tuple[str, Path]]:
     """(source label, path) of every content file, as `iter_sources` finds them and in its
     order, with one directory scan instead of a Path object per file and folder."""
@@ -540,6 +548,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
         cache.finish()  # what was parsed is kept even when the build fails
     problems += found
     problems += check_schema(parsed, config.schema)
+    if not body_keys and not any(p.path.startswith(CONTENT_DIR + "/") for p in problems):
+        problems.append(no_articles_warning(site_dir))
     published = [
         p for p in parsed
         if is_published(p.meta.draft, p.meta.date, p.meta.expires, now,
