@@ -162,3 +162,14 @@ def test_building_the_wrong_folder_says_so(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     empty = run_newsgen("build", "--site", tmp_path)
     assert "content: warning: no articles: add Markdown files (.md) under content/" in empty.stderr
+
+
+def test_a_site_without_base_url_is_told_where_its_links_point(site: SiteDir) -> None:
+    site.write("newsgen.yaml", "title: Новости\nlanguage: ru\n")
+    site.add("a", title="Заголовок", section="Политика", date="2026-11-01")
+    done = run_newsgen("build", "--site", site.root)
+    assert done.returncode == 0
+    assert ("newsgen.yaml: warning: no base_url: canonical links, feeds and sitemaps point to "
+            "http://localhost:8000/") in done.stderr
+    given = run_newsgen("build", "--site", site.root, "--base-url", "https://example.org/")
+    assert "base_url" not in given.stderr

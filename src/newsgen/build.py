@@ -28,7 +28,7 @@ from .cache import (
     stamp_of,
     store_bodies,
 )
-from .config import SiteConfig, load_config
+from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
 from .errors import BuildFailed, ContentError, did_you_mean, warning
 from .feeds import NEWS_WINDOW, feed_files
@@ -534,6 +534,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
     started = time.perf_counter()
     site_dir = options.site_dir
     config, problems = load_config(site_dir)
+    config_problems = list(problems)  # a broken config falls back to defaults: no more advice
     if options.base_url:
         base = options.base_url if options.base_url.endswith("/") else options.base_url + "/"
         config = replace(config, base_url=base)
@@ -550,6 +551,10 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
     problems += check_schema(parsed, config.schema)
     if not body_keys and not any(p.path.startswith(CONTENT_DIR + "/") for p in problems):
         problems.append(no_articles_warning(site_dir))
+    if not options.base_url and not config_problems and config.base_url == SiteConfig().base_url:
+        problems.append(warning(CONFIG_NAME, None, "no base_url: canonical links, feeds and "
+                                f"sitemaps point to {config.base_url}; set the site's public "
+                                "address, e.g. base_url: https://news.example.org/"))
     published = [
         p for p in parsed
         if is_published(p.meta.draft, p.meta.date, p.meta.expires, now,
