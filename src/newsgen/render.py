@@ -87,6 +87,9 @@ class Theme:
                 jinja2.FileSystemLoader(THEME_DIR / TEMPLATES_DIR),
             ]),
             autoescape=True,
+            # A Theme lives for one build (serve makes a new one per rebuild), so the
+            # templates need not be checked on disk again for every page.
+            auto_reload=False,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
