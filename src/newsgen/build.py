@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -203,6 +204,9 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(state: dict[str, Any]) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the build and ends the
+    # workers, which must not print tracebacks of their own meanwhile.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(state)
 
 
