@@ -122,6 +122,7 @@ def test_cli_build_summary_and_exit_codes(site: SiteDir) -> None:
     assert run_newsgen("build", "--site", site.root, "--jobs", "zero").returncode == 2
     assert run_newsgen("build", "--site", site.root / "missing").returncode == 2
     assert run_newsgen("frobnicate").returncode == 2
+    assert run_newsgen("--version").stdout.startswith("newsgen ")
 
 
 def test_init_makes_a_site_that_builds_at_once(tmp_path: Path) -> None:

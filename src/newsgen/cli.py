@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from . import __version__
 from .build import BuildOptions, BuildResult, build_site, reference_time
 from .config import load_config
 from .errors import BuildFailed, ContentError, sort_key
@@ -193,6 +194,7 @@ def _schedule_options(parser: argparse.ArgumentParser) -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsgen", description="A static news-site generator.")
+    parser.add_argument("--version", action="version", version=f"newsgen {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show a traceback for internal errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
