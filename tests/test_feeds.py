@@ -13,7 +13,8 @@ import pytest
 from conftest import DEMO_SITE, NOW, SiteDir
 from lxml import etree
 
-from newsgen.build import BuildOptions, build_site, load_sources
+from newsgen.build import BuildOptions, build_site, load_sources_cached
+from newsgen.cache import BuildCache
 from newsgen.config import load_config
 from newsgen.feeds import feed_files, news_language
 from newsgen.site import assemble
@@ -233,9 +234,11 @@ def test_news_language_codes() -> None:
     assert news_language("zh_CN") == "zh-cn"
 
 
-def test_a_big_site_gets_a_sitemap_index_with_parts(newsroom: SiteDir) -> None:
+def test_a_big_site_gets_a_sitemap_index_with_parts(newsroom: SiteDir, tmp_path: Path) -> None:
     config, _ = load_config(newsroom.root)
-    parsed, _ = load_sources(newsroom.root, config)
+    cache = BuildCache(newsroom.root, tmp_path / "cache")
+    cache.begin()
+    parsed, _, _, _ = load_sources_cached(newsroom.root, config, cache, 1, None)
     site, _ = assemble(parsed, config)
     single = {f.path: f.data for f in feed_files(config, site, NOW)}
     split = {f.path: f.data for f in feed_files(config, site, NOW, sitemap_limit=4)}

@@ -30,7 +30,7 @@ from .cache import (
     store_bodies,
 )
 from .config import CONFIG_NAME, SiteConfig, load_config
-from .content import CONTENT_DIR, check_schema, iter_sources, parse_source
+from .content import CONTENT_DIR, check_schema, find_sources, parse_source
 from .errors import BuildFailed, ContentError, did_you_mean, warning
 from .feeds import NEWS_WINDOW, feed_files
 from .markup import MarkdownRenderer
@@ -97,26 +97,6 @@ def relative(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def load_sources(site_dir: Path, config: SiteConfig
-                 ) -> tuple[list[ParsedSource], list[ContentError]]:
-    renderer = MarkdownRenderer(safe=config.safe_markdown)
-    tz = config.tz
-    parsed: list[ParsedSource] = []
-    problems: list[ContentError] = []
-    for path in iter_sources(site_dir):
-        source = relative(path, site_dir)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
-            continue
-        article, found = parse_source(source, data, tz, renderer)
-        problems.extend(found)
-        if article is not None:
-            parsed.append(article)
-    return parsed, problems
 
 
 def static_files(site_dir: Path) -> dict[str, tuple[Path, str]]:
@@ -357,23 +337,6 @@ def no_articles_warning(site_dir: Path) -> ContentError:
                    "run newsgen in the site's folder or name it with --site")
 
 
-def scan_sources(site_dir: Path) -> list[tuple[str, Path]]:
-    """(source label, path) of every content file, as `iter_sources` finds them and in its
-    order, with one directory scan instead of a Path object per file and folder."""
-    root = site_dir / CONTENT_DIR
-    found: list[tuple[tuple[str, ...], str]] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        inner = os.path.relpath(folder, root)
-        prefix = () if inner == "." else tuple(inner.split(os.sep))
-        found += [((*prefix, name), os.path.join(folder, name)) for name in files
-                  if name.endswith(".md") and not name.startswith(".")]
-    found.sort()
-    label = relative(root, site_dir)
-    return [(f"{label}/{'/'.join(parts)}", Path(path)) for parts, path in found
-            if os.path.isfile(path)]
-
-
 def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, jobs: int,
                         progress: Progress | None
                         ) -> tuple[list[ParsedSource], dict[str, str], dict[str, str],
@@ -387,7 +350,7 @@ def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, j
     todo: list[tuple[str, str]] = []
     stats: dict[str, tuple[Path, os.stat_result]] = {}  # of files hashed by the workers
     hash_first = cache.knows_parsed  # with nothing parsed in the cache, workers hash
-    for source, path in scan_sources(site_dir):
+    for source, path in find_sources(site_dir):
         try:
             if not hash_first:
                 stats[source] = (path, os.stat(path))

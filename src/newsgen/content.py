@@ -7,7 +7,8 @@ or the list of problems, and never raises for anything an editor can write.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,15 +59,21 @@ class FrontMatterLoader(YamlLoader):  # type: ignore[misc]
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
-def iter_sources(site_dir: Path) -> Iterator[Path]:
-    """Every Markdown file under content/, in a stable order; hidden files are skipped."""
+def find_sources(site_dir: Path) -> list[tuple[str, Path]]:
+    """(source label such as 'content/a/b.md', path) of every Markdown file under
+    content/, sorted; hidden files and folders are skipped. One directory walk, no Path
+    object per folder: at ten thousand articles this runs on every rebuild."""
     root = site_dir / CONTENT_DIR
-    if not root.is_dir():
-        return
-    for path in sorted(root.rglob("*.md")):
-        relative = path.relative_to(root).parts
-        if not any(part.startswith(".") for part in relative) and path.is_file():
-            yield path
+    found: list[tuple[tuple[str, ...], str]] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        inner = os.path.relpath(folder, root)
+        prefix = () if inner == "." else tuple(inner.split(os.sep))
+        found += [((*prefix, name), os.path.join(folder, name)) for name in files
+                  if name.endswith(".md") and not name.startswith(".")]
+    found.sort()
+    return [(f"{CONTENT_DIR}/{'/'.join(parts)}", Path(path)) for parts, path in found
+            if os.path.isfile(path)]
 
 
 class _Invalid(Exception):
