@@ -222,3 +222,20 @@ def test_time_alone_changes_what_depends_on_it(site: SiteDir, tmp_path: Path) ->
     assert (site.out / "politika/pod-embargo/index.html").is_file()
     again = site.build(now=later)
     assert again.files == result.files and again.warnings == result.warnings
+
+
+def test_pruning_old_bodies_survives_folders_of_an_older_cache_layout(site: SiteDir) -> None:
+    """Every fiftieth build drops bodies no article uses any more; a folder left there by
+    an older layout of the cache is removed too, not a reason to fail the build."""
+    newsroom(site)
+    site.build()
+    bodies = site.root / CACHE_DIR / "bodies"
+    (bodies / "ab").mkdir()
+    (bodies / "ab" / "old-body").write_text("stale")
+    (bodies / ("0" * 40)).write_bytes(b"an orphaned pack")
+    (bodies / ".count").write_text("49")  # the next build is the one that prunes
+    site.add("01", title="Новость номер 1", section="Спорт", lede="Лид 1.", body="Правка.",
+             tags=["Выборы", "Москва"], date="2026-11-11T10:00:00", slug="novost-1")
+    site.build()
+    assert "Правка." in site.page("/sport/novost-1/")
+    assert not (bodies / "ab").exists() and not (bodies / ("0" * 40)).exists()

@@ -21,6 +21,7 @@ to each build: it then keeps its indexes in memory instead of reading them again
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -312,8 +313,13 @@ class BuildCache:
         bodies = self.dir / "bodies"
         if bodies.is_dir() and len(live) and _should_prune(bodies, len(live)):
             for entry in bodies.iterdir():
-                if entry.name not in live and not entry.name.startswith("."):
-                    entry.unlink(missing_ok=True)
+                if entry.name in live or entry.name.startswith("."):
+                    continue
+                if entry.is_dir():  # left by an older layout of the cache
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):  # pruning is tidying, never a failure
+                        entry.unlink(missing_ok=True)
 
 
 def _should_prune(bodies: Path, live: int) -> bool:
