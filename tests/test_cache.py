@@ -57,6 +57,22 @@ CHANGES: dict[str, Callable[[SiteDir], object]] = {
     "article body": lambda s: s.add("03", title="Новость номер 3", section="Политика",
                                     lede="Лид 3.", body="Совсем другой текст.",
                                     tags=["Москва"], date="2026-11-13T10:00:00", slug="novost-3"),
+    # The newest article: on the home page, in the feeds, related to others.
+    "newest article's body": lambda s: s.add(
+        "11", title="Новость номер 11", section="Спорт", lede="Лид 11.",
+        body="## Итог\n\nСчёт изменился.", tags=["Выборы", "Москва"],
+        date="2026-11-21T10:00:00", slug="novost-11"),
+    "draft's body": lambda s: s.add("draft", title="Черновик", section="Спорт", lede="Лид.",
+                                    body="Ещё не готово.", draft="true"),
+    "draft's body again": lambda s: s.add("draft", title="Черновик", section="Спорт",
+                                          lede="Лид.", body="Почти готово.", draft="true"),
+    "bodies of two articles": lambda s: (
+        s.add("00", title="Новость номер 0", section="Политика", lede="Лид 0.",
+              body="Первая правка.", tags=["Выборы"], date="2026-11-10T10:00:00",
+              slug="novost-0"),
+        s.add("07", title="Новость номер 7", section="Спорт", lede="Лид 7.",
+              body="Вторая правка.", tags=["Выборы", "Москва"], date="2026-11-17T10:00:00",
+              slug="novost-7")),
     "article title and date": lambda s: s.add(
         "04", title="Новый заголовок", section="Спорт", lede="Лид 4.", body="Текст.",
         tags=["Выборы", "Москва"], date="2026-11-24T09:00:00", slug="novost-4"),
@@ -66,7 +82,12 @@ CHANGES: dict[str, Callable[[SiteDir], object]] = {
     "template": lambda s: s.write(
         "templates/article.html",
         '{% extends "base.html" %}{% block main %}<h1>{{ article.title }}</h1>'
-        "<p class=x>{{ article.lede }}</p>{{ article.body_html|safe }}{% endblock %}\n"),
+        "<p class=x>{{ article.lede }}</p><p class=k>{{ article.extra.kicker }}</p>"
+        "{{ article.body_html|safe }}{% endblock %}\n"),
+    "a front-matter key only templates read": lambda s: s.add(
+        "03", title="Новость номер 3", section="Политика", lede="Лид 3.",
+        body="Совсем другой текст.", tags=["Москва"], date="2026-11-13T10:00:00",
+        slug="novost-3", kicker="Эксклюзив"),
     "partial template": lambda s: s.write(
         "templates/_cards.html", (Path(__file__).parents[1] / "src/newsgen/theme/templates/"
                                   "_cards.html").read_text().replace("kicker", "overline")),
@@ -90,6 +111,12 @@ def test_every_kind_of_change_gives_the_same_bytes_as_a_build_without_cache(
         built = twins.build()
         if name == "deleted article":
             assert "politika/novost-5/index.html" not in built and "sport/novost-5/index.html" not in built
+        if name == "article body":
+            assert "Совсем другой текст.".encode() in built["politika/novost-3/index.html"]
+        if name == "newest article's body":
+            assert "Счёт изменился.".encode() in built["feed.xml"]
+        if name == "a front-matter key only templates read":
+            assert "<p class=k>Эксклюзив</p>".encode() in built["politika/novost-3/index.html"]
         if name == "template":
             assert b"<p class=x>" in built["politika/novost-3/index.html"]
         if name == "static file":

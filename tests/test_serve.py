@@ -233,6 +233,16 @@ def test_each_save_pattern_ends_in_a_correct_site(server: DevServer, site: SiteD
     assert status == 200 and "Новый лид.".encode() in body
     assert_matches_fresh_build(site, server, tmp_path)
 
+    # The usual edit, the body alone: the rebuild touches only that article's pages.
+    epoch = server.state.outcome.epoch
+    save(path, article(title="Выборы перенесены", section="Политика",  # type: ignore[operator]
+                       lede="Новый лид.", tags=["выборы"], date="2026-11-20T10:00:00+03:00",
+                       body="Дата голосования **объявлена**."))
+    settle(server, epoch)
+    assert "Дата голосования <strong>объявлена</strong>.".encode() in get(
+        server, "/politika/vybory-pereneseny/")[2]
+    assert_matches_fresh_build(site, server, tmp_path)
+
 
 def test_a_burst_of_fifty_files_like_a_branch_switch(server: DevServer, site: SiteDir,
                                                      tmp_path: Path) -> None:

@@ -9,13 +9,15 @@ import contextlib
 import datetime as dt
 import multiprocessing
 import os
+import pickle
 import signal
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import jinja2
 
@@ -32,7 +34,7 @@ from .cache import (
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, find_sources, parse_source
 from .errors import BuildFailed, ContentError, did_you_mean, warning
-from .feeds import NEWS_WINDOW, feed_files
+from .feeds import NEWS_WINDOW, FeedSpec, feed_file, feed_files, feed_specs
 from .markup import MarkdownRenderer
 from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
@@ -110,6 +112,37 @@ def static_files(site_dir: Path) -> dict[str, tuple[Path, str]]:
                 rel = path.relative_to(root).as_posix()
                 files[rel] = (path, label or relative(path, site_dir))
     return files
+
+
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in the build cache (Jinja checks each against its source);
+    a cache folder deleted meanwhile costs a compile, never a failed page."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def site_theme(cache: BuildCache, config: SiteConfig, site_dir: Path, templates_key: str
+               ) -> Theme:
+    """The site's Jinja environment: one per process while the config and the templates
+    stay the same (the dev server's rebuilds compile no template twice), and compiled
+    templates kept in the cache folder for the next process."""
+
+    def make() -> Theme:
+        theme = Theme(config, site_dir)
+        folder = cache.dir / "templates"
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            theme.env.bytecode_cache = _CompiledTemplates(str(folder))
+        return theme
+
+    return cache.reuse("theme", digest(repr(config), str(site_dir.absolute()), templates_key),
+                       make)
 
 
 def check_templates(theme: Theme, site: Site) -> list[ContentError]:
@@ -190,16 +223,33 @@ def _start_worker(state: dict[str, Any]) -> None:
     _WORKER.update(state)
 
 
+@dataclass
+class BodyStore:
+    """Where the rendered bodies of a build's articles are: the cache folder, and each
+    article's locator in it. Shared by all the articles of one site model; the locators
+    are not pickled with the site (they change with every edit; the output record keeps
+    them)."""
+
+    cache_dir: Path
+    locators: dict[str, str] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BodyStore, (self.cache_dir,))
+
+    def body(self, source: str) -> str:
+        html = load_body(self.cache_dir, self.locators.get(source, ""))
+        if html is None:
+            raise CacheDamaged(f"the cached body of {source} is missing")
+        return html
+
+
 class _BodyFromCache:
     """`StoredArticle.body_html`: read from the cache each time a template or feed asks."""
 
     def __get__(self, article: StoredArticle | None, owner: type | None = None) -> Any:
         if article is None:
             return self
-        html = load_body(article.cache_dir, article.body_locator)
-        if html is None:
-            raise CacheDamaged(f"the cached body of {article.source} is missing")
-        return html
+        return article.bodies.body(article.source)
 
     def __set__(self, article: StoredArticle, value: str) -> None:
         pass  # the body lives in the cache, not in the article
@@ -210,13 +260,13 @@ class StoredArticle(Article):
     """An article whose rendered body stays in the cache until it is shown, so that a
     site of 100,000 articles never holds every body in memory."""
 
-    body_locator: str = ""
-    cache_dir: Path = Path()
+    bodies: BodyStore = field(default_factory=lambda: BodyStore(Path()), compare=False,
+                              repr=False)
 
     @classmethod
-    def of(cls, article: Article, cache_dir: Path, locator: str) -> StoredArticle:
+    def of(cls, article: Article, bodies: BodyStore) -> StoredArticle:
         values = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
-        return cls(**values, body_locator=locator, cache_dir=cache_dir)
+        return cls(**values, bodies=bodies)
 
 
 StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment]
@@ -337,63 +387,152 @@ def no_articles_warning(site_dir: Path) -> ContentError:
                    "run newsgen in the site's folder or name it with --site")
 
 
+@dataclass
+class SourceScan:
+    """The content files found by one build, and the key of each (a digest of its bytes
+    and of what parsing depends on)."""
+
+    paths: dict[str, str] = field(default_factory=dict)  # source -> file path
+    keys: dict[str, str] = field(default_factory=dict)  # source -> key
+    # Files not hashed yet: on a cold build the workers hash what they read anyway.
+    unhashed: dict[str, os.stat_result] = field(default_factory=dict)
+    problems: list[ContentError] = field(default_factory=list)
+
+
+def parsing_salt(cache: BuildCache, config: SiteConfig) -> str:
+    return digest(cache.parsing_code, config.timezone, str(config.safe_markdown))
+
+
+def scan_sources(site_dir: Path, salt: str, cache: BuildCache) -> SourceScan:
+    """Find every content file and its key, from the cache's file index where the file's
+    stat signature is unchanged."""
+    scan = SourceScan()
+    hash_first = cache.knows_parsed  # with nothing parsed in the cache, workers hash
+    known: dict[tuple[str, str], str] = cache.reuse("source keys", salt, dict)
+    for source, path, info in find_sources(site_dir):
+        scan.paths[source] = path
+        if not hash_first:
+            scan.unhashed[source] = info
+            continue
+        try:
+            file_key, _data = cache.file_digest(path, stat=info)
+        except OSError as exc:
+            scan.problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
+            continue
+        key = known.get((source, file_key))
+        if key is None:
+            key = known[(source, file_key)] = digest(salt, source, file_key)
+        scan.keys[source] = key
+    return scan
+
+
+def rescan_sources(previous: SourceScan, changed: Iterable[str], site_dir: Path, salt: str,
+                   cache: BuildCache) -> SourceScan | None:
+    """The previous build's scan with the files a watcher reported changed looked at
+    again; None when a change is more than Markdown files edited, created or deleted (a
+    folder created, moved or deleted: then the whole folder is scanned)."""
+    if previous.unhashed or previous.problems:
+        return None
+    root = str((site_dir / CONTENT_DIR).absolute()) + os.sep
+    folder = str(site_dir / CONTENT_DIR)  # paths are kept in the form a full scan gives
+    scan = SourceScan(paths=dict(previous.paths), keys=dict(previous.keys))
+    known: dict[tuple[str, str], str] = cache.reuse("source keys", salt, dict)
+    looked_at: set[str] = set()
+    for path in changed:
+        path = os.path.abspath(path)
+        if not path.startswith(root):
+            continue  # a template, a static file, the config: not a content file
+        parts = path[len(root):].split(os.sep)
+        if any(part.startswith(".") for part in parts):
+            continue
+        source = f"{CONTENT_DIR}/{'/'.join(parts)}"
+        try:
+            info = os.stat(path)
+        except OSError:
+            info = None
+        if info is None and not path.endswith(".md"):
+            return None  # a folder gone, or something that is not an article
+        if info is None:  # deleted
+            if any(known_path.startswith(path + os.sep) for known_path in scan.paths.values()):
+                return None  # a folder whose name ends in .md
+            scan.paths.pop(source, None)
+            scan.keys.pop(source, None)
+            continue
+        if not stat.S_ISREG(info.st_mode) or not path.endswith(".md"):
+            return None
+        path = os.path.join(folder, *parts)
+        looked_at.add(path)
+        try:
+            file_key, _data = cache.file_digest(path, stat=info)
+        except OSError:
+            return None  # unreadable: the full scan reports it
+        key = known.get((source, file_key))
+        if key is None:
+            key = known[(source, file_key)] = digest(salt, source, file_key)
+        scan.paths[source] = path
+        scan.keys[source] = key
+    cache.carry_files(p for p in scan.paths.values() if p not in looked_at)
+    # Sorted like a full scan's, so that both give the same site.
+    scan.paths = dict(sorted(scan.paths.items(), key=lambda item: item[0].split("/")))
+    scan.keys = {source: scan.keys[source] for source in scan.paths}
+    return scan
+
+
+def parse_sources(scan: SourceScan, sources: list[str], config: SiteConfig, cache: BuildCache,
+                  salt: str, jobs: int, progress: Progress | None) -> None:
+    """Parse these content files into the cache, in worker processes when they are many;
+    each key becomes that of the bytes the worker read, should the file have changed."""
+    if not sources:
+        return
+    state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir,
+             "salt": salt}
+    tasks = _chunks([(source, scan.paths[source]) for source in sources], 16)
+    pool = _Pool(jobs, state, len(tasks))
+    try:
+        done = 0
+        for results in pool.map(_parse_chunk, tasks):
+            for source, key, entry, file_digest in results:
+                info = scan.unhashed.pop(source, None)
+                if key is None:  # unreadable now
+                    scan.keys.pop(source, None)
+                    scan.problems.extend(entry[1])
+                    continue
+                scan.keys[source] = key
+                cache.remember_parsed(key, entry)
+                if info is not None:
+                    cache.remember_file(scan.paths[source], info, file_digest)
+            done += len(results)
+            if progress:
+                progress("parsing", done, len(sources))
+    finally:
+        pool.close()
+
+
 def load_sources_cached(site_dir: Path, config: SiteConfig, cache: BuildCache, jobs: int,
-                        progress: Progress | None
+                        progress: Progress | None, scan: SourceScan | None = None
                         ) -> tuple[list[ParsedSource], dict[str, str], dict[str, str],
                                    list[ContentError]]:
     """Every content file parsed, from the cache where its bytes are unchanged; returns the
     articles (bodies left in the cache), source -> key, source -> body locator, and the
     problems found."""
-    salt = digest(cache.parsing_code, config.timezone, str(config.safe_markdown))
-    problems: list[ContentError] = []
-    keys: dict[str, str] = {}
-    todo: list[tuple[str, str]] = []
-    stats: dict[str, tuple[Path, os.stat_result]] = {}  # of files hashed by the workers
-    hash_first = cache.knows_parsed  # with nothing parsed in the cache, workers hash
-    for source, path in find_sources(site_dir):
-        try:
-            if not hash_first:
-                stats[source] = (path, os.stat(path))
-                todo.append((source, str(path)))
-                continue
-            file_key, _data = cache.file_digest(path)
-        except OSError as exc:
-            problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
-            continue
-        key = digest(salt, source, file_key)
-        keys[source] = key
-        if cache.parsed(key) is None:
-            todo.append((source, str(path)))
-    if todo:
-        state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir,
-                 "salt": salt}
-        tasks = _chunks(todo, 16)
-        pool = _Pool(jobs, state, len(tasks))
-        try:
-            done = 0
-            for results in pool.map(_parse_chunk, tasks):
-                for source, key, entry, file_digest in results:
-                    if key is None:  # unreadable now
-                        keys.pop(source, None)
-                        problems.extend(entry[1])
-                        continue
-                    keys[source] = key  # the bytes the worker read, should the file have changed
-                    cache.remember_parsed(key, entry)
-                    if source in stats:
-                        cache.remember_file(*stats[source], file_digest)
-                done += len(results)
-                if progress:
-                    progress("parsing", done, len(todo))
-        finally:
-            pool.close()
+    salt = parsing_salt(cache, config)
+    scan = scan if scan is not None else scan_sources(site_dir, salt, cache)
+    missing = [source for source in scan.paths
+               if source in scan.unhashed
+               or (source in scan.keys and cache.parsed(scan.keys[source]) is None)]
+    parse_sources(scan, missing, config, cache, salt, jobs, progress)
     parsed: list[ParsedSource] = []
     locators: dict[str, str] = {}
-    for source, key in keys.items():
-        article, found, locators[source] = cache.parsed(key)
+    problems = list(scan.problems)
+    for source, key in scan.keys.items():
+        entry = cache.parsed(key)
+        if entry is None:  # the cache lost it meanwhile
+            raise CacheDamaged(f"the parsed entry of {source} is missing")
+        article, found, locators[source] = entry
         problems.extend(found)
         if article is not None:
             parsed.append(article)
-    return parsed, keys, locators, problems
+    return parsed, scan.keys, locators, problems
 
 
 def _tree_digest(*roots: Path) -> str:
@@ -408,47 +547,43 @@ def _tree_digest(*roots: Path) -> str:
     return digest(*parts)
 
 
-def _article_digests(site: Site, keys: dict[str, str]) -> list[str]:
-    """Per article: its source's key (which decides its front matter and body) and what
+def _article_digest(article: Article, key: str) -> str:
+    """An article's source key (which decides its front matter and body) with what
     assembly derived from the whole site (URL, section and tag names, template fallback)."""
-    return [digest(keys[a.source], a.slug, a.url, repr(a.section), repr(a.tags),
-                   str(a.meta.template)) for a in site.articles]
+    return digest(key, article.slug, article.url, repr(article.section), repr(article.tags),
+                  str(article.meta.template))
 
 
-def unit_keys(units: list[tuple[str, Callable[[], Any]]], renderer: PageRenderer,
-              article_keys: list[str], page_salt: str) -> list[str | None]:
-    """The key of each page unit: a digest of everything its templates can reach."""
+def unit_key(call: Callable[[], Any], renderer: PageRenderer, article_keys: Sequence[str],
+             nav: str) -> tuple[str | None, tuple[int, ...]]:
+    """The key of one page unit (a digest of everything its templates can reach), and the
+    articles whose digests are in it."""
     site, config = renderer.site, renderer.config
-    nav = digest(page_salt, repr(renderer.view))
-    keys: list[str | None] = []
-    for _unit_id, call in units:
-        func = getattr(call, "func", call)
-        name = getattr(func, "__name__", "")
-        args: tuple[Any, ...] = getattr(call, "args", ())
-        if name == "article":
-            index = args[0]
-            keys.append(digest(nav, "article", article_keys[index],
-                               *(article_keys[i] for i in renderer.related[index])))
-        elif name in ("section", "tag"):
-            listed, number = args
-            # A listing page shows its own items, the listing's names and its page count.
-            per_page = config.per_page
-            shown = listed.articles[(number - 1) * per_page:number * per_page]
-            keys.append(digest(nav, name, listed.name, listed.slug, listed.url,
-                               getattr(listed, "description", ""), str(len(listed.articles)),
-                               str(number), *(article_keys[i] for i in shown)))
-        elif name == "tags_index":
-            keys.append(digest(nav, name, repr(site.tags)))
-        elif name == "home":
-            shown = set(range(min(config.per_page, len(site.articles))))
-            for section in site.sections:
-                shown.update(section.articles[:HOME_SECTION_SIZE])
-            keys.append(digest(nav, name, *(article_keys[i] for i in sorted(shown))))
-        elif name in ("not_found", "redirect"):
-            keys.append(digest(nav, name, repr(args)))
-        else:  # a kind of page this engine does not know: always rendered
-            keys.append(None)
-    return keys
+    func = getattr(call, "func", call)
+    name = getattr(func, "__name__", "")
+    args: tuple[Any, ...] = getattr(call, "args", ())
+    if name == "article":
+        shown = (args[0], *renderer.related[args[0]])
+        return digest(nav, "article", *(article_keys[i] for i in shown)), shown
+    if name in ("section", "tag"):
+        listed, number = args
+        # A listing page shows its own items, the listing's names and its page count.
+        per_page = config.per_page
+        shown = listed.articles[(number - 1) * per_page:number * per_page]
+        return digest(nav, name, listed.name, listed.slug, listed.url,
+                      getattr(listed, "description", ""), str(len(listed.articles)),
+                      str(number), *(article_keys[i] for i in shown)), shown
+    if name == "tags_index":
+        return digest(nav, name, repr(site.tags)), ()
+    if name == "home":
+        on_home = set(range(min(config.per_page, len(site.articles))))
+        for section in site.sections:
+            on_home.update(section.articles[:HOME_SECTION_SIZE])
+        shown = tuple(sorted(on_home))
+        return digest(nav, name, *(article_keys[i] for i in shown)), shown
+    if name in ("not_found", "redirect"):
+        return digest(nav, name, repr(args)), ()
+    return None, ()  # a kind of page this engine does not know: always rendered
 
 
 def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
@@ -471,33 +606,221 @@ def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
 
 
 def build_site(options: BuildOptions, progress: Progress | None = None,
-               cache: BuildCache | None = None) -> BuildResult:
+               cache: BuildCache | None = None, changed: Iterable[str] | None = None
+               ) -> BuildResult:
     """Build the site into `options.output`; raise `BuildFailed` with every problem found.
 
     `cache` is the build cache to use; a long-running process (the dev server) keeps one
     `BuildCache(site_dir)` and passes it to every build, so that its indexes stay in memory.
-    Without one, the cache folder `<site>/.newsgen-cache/` is read afresh."""
+    Without one, the cache folder `<site>/.newsgen-cache/` is read afresh.
+
+    `changed`, from a process that watches the site and keeps one cache (the dev server):
+    every path changed since its previous build with that cache. Then only those content
+    files are looked at again, and the output folder is trusted to be as that build left
+    it (nobody else writes the dev server's)."""
     cache = cache if cache is not None else BuildCache(options.site_dir)
+    hints = list(changed) if changed is not None else None
     try:
-        return _build(options, progress, cache)
+        return _build(options, progress, cache, hints)
     except CacheDamaged:  # the cache folder was deleted or broken under this build
         cache.clear()
-        return _build(options, progress, cache)
+        return _build(options, progress, cache, None)
 
 
 def _intact(out_dir: Path, paths: Iterable[str], stamps: dict[str, Stamp]) -> bool:
     """Whether the previous output's files are still exactly as the last build left them."""
-    root = str(out_dir)
+    root = str(out_dir) + os.sep  # output paths are relative and checked: no join needed
     for path in paths:
         try:
-            if stamp_of(os.stat(os.path.join(root, path))) != stamps.get(path):
-                return False
+            info = os.stat(root + path)
         except OSError:
+            return False
+        if (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) != stamps.get(path):
             return False
     return True
 
 
-def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) -> BuildResult:
+class LazyArticles(Sequence[Article]):
+    """A saved snapshot's articles, each unpickled when a page first asks for it: a rebuild
+    after one edit reads the few articles its pages show, not ten thousand."""
+
+    def __init__(self, blobs: list[bytes], bodies: BodyStore) -> None:
+        self._blobs = blobs
+        self._loaded: dict[int, Article] = {}
+        self._bodies = bodies
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Article]: ...
+
+    def __getitem__(self, index: int | slice) -> Article | list[Article]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._blobs)
+        article = self._loaded.get(index)
+        if article is None:
+            article = pickle.loads(self._blobs[index])
+            object.__setattr__(article, "bodies", self._bodies)  # the snapshot's, shared
+            self._loaded[index] = article
+        return article
+
+
+@dataclass
+class SiteSnapshot:
+    """The site model of the last full build into an output folder, kept (in the cache, and
+    in memory by the dev server) so that a rebuild after edits to articles' bodies only,
+    the usual edit, touches those articles' pages and nothing else."""
+
+    ident: str  # named by the output record it goes with
+    site: Site  # of `StoredArticle`s sharing `bodies`
+    bodies: BodyStore
+    related: tuple[tuple[int, ...], ...]
+    index: dict[str, int]  # source -> article index, of published articles
+    depends: dict[int, tuple[str, ...]]  # article index -> page units whose key includes it
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["site"] = replace(self.site, articles=())
+        state["articles"] = [pickle.dumps(a, pickle.HIGHEST_PROTOCOL) for a in self.site.articles]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        blobs = state.pop("articles")
+        self.__dict__.update(state)
+        articles = LazyArticles(blobs, self.bodies)
+        self.site = replace(self.site, articles=articles)  # type: ignore[arg-type]
+
+
+def unit_call(renderer: PageRenderer, ident: str, index: dict[str, int]) -> Callable[[], Any]:
+    """The render call of an article, listing or home page unit, from its `page_units` id."""
+    kind, _, rest = ident.partition(":")
+    if kind == "article":
+        return partial(renderer.article, index[rest])
+    if kind in ("section", "tag"):
+        slug, number = rest.rsplit(":", 1)
+        listings = renderer.site.sections if kind == "section" else renderer.site.tags
+        listed = next(item for item in listings if item.slug == slug)
+        return partial(getattr(renderer, kind), listed, int(number))
+    if ident == "home":
+        return renderer.home
+    raise ValueError(f"no page unit {ident}")
+
+
+def _stable_until(parsed: Sequence[ParsedSource], published: Sequence[ParsedSource],
+                  now: dt.datetime, options: BuildOptions) -> dt.datetime | None:
+    """The first moment after `now` at which the same content makes another site: an
+    embargo lifts, an article expires, or one enters or leaves the news sitemap's window."""
+    moments = []
+    change = next_scheduled_change(parsed, now, drafts=options.drafts, future=options.future)
+    if change is not None:
+        moments.append(change.at)
+    tick = dt.timedelta(microseconds=1)
+    for article in published:
+        date = article.meta.date
+        if date is None:
+            continue
+        if date > now:  # shown with --future; enters the news window then
+            moments.append(date)
+        elif date + NEWS_WINDOW >= now:
+            moments.append(date + NEWS_WINDOW + tick)
+    return min(moments, default=None)
+
+
+def _record_holds(record: OutputRecord, frame: str, scan: SourceScan, now: dt.datetime) -> bool:
+    """Whether the last build into this output was made from the same frame (code, config,
+    options, templates, static files), the same content files, and a moment whose
+    schedule is still the current one; then only edited files can make a difference."""
+    return (record.result is not None and record.frame == frame and not scan.unhashed
+            and not scan.problems and record.keys.keys() == scan.keys.keys()
+            and record.built_at is not None and record.built_at <= now
+            and (record.stable_until is None or now < record.stable_until))
+
+
+def _only_body_changed(old: Any, new: Any) -> bool:
+    """Whether two parsed entries of one file differ in the rendered body alone."""
+    before, after = old[0], new[0]
+    return (before is not None and after is not None and old[1] == new[1]
+            and before.meta == after.meta and before.meta.extra == after.meta.extra
+            and before.key_lines == after.key_lines)
+
+
+PATCH_LIMIT = 200  # edited files above which a full build is as quick as patching
+
+
+def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record: OutputRecord,
+           scan: SourceScan, changed: list[str], templates_key: str, page_salt: str,
+           started: float, *, trust_output: bool = False) -> BuildResult | None:
+    """Rebuild after edits that changed articles' bodies and nothing else: re-render the
+    pages and feeds whose keys include those articles, keep everything else. None when the
+    edits were more than that (front matter, problems, a damaged output or snapshot): then
+    the full build runs, and gives the same bytes."""
+    out_dir = options.output.absolute()
+    snapshot = cache.snapshot(out_dir, record.snapshot)
+    if snapshot is None:
+        return None
+    site = snapshot.site
+    locators = dict(record.locators)
+    article_keys = list(record.article_keys)
+    touched: set[int] = set()
+    for source in changed:
+        old, new = cache.parsed(record.keys[source]), cache.parsed(scan.keys[source])
+        if old is None or new is None or not _only_body_changed(old, new):
+            return None
+        index = snapshot.index.get(source)
+        if index is not None:  # else not published: no page shows it
+            locators[source] = new[2]
+            article_keys[index] = _article_digest(site.articles[index], scan.keys[source])
+            touched.add(index)
+    if not trust_output and not _intact(out_dir, record.stamps, record.stamps):
+        return None
+    snapshot.bodies.locators = locators
+    renderer = PageRenderer(site_theme(cache, config, options.site_dir, templates_key), site,
+                            snapshot.related)
+    nav = digest(page_salt, repr(renderer.view))
+    made = dict(record.units)
+    with OutputWriter(out_dir, previous=dict(record.stamps), patch=True) as writer:
+        for ident in sorted({u for i in touched for u in snapshot.depends.get(i, ())}):
+            call = unit_call(renderer, ident, snapshot.index)
+            key, _shown = unit_key(call, renderer, article_keys, nav)
+            outputs, found = _render_unit(renderer, call)
+            if found:  # a template error: the full build reports it with everything else
+                return None
+            for output in outputs:
+                writer.write(output.path, output.data, output.source)
+            made[ident] = (key, tuple((output.path, output.source) for output in outputs))
+        for spec in feed_specs(config, site):
+            if touched.isdisjoint(spec.items):
+                continue
+            key = digest(page_salt, "feed", spec.path, spec.title,
+                         *(article_keys[i] for i in spec.items))
+            output = feed_file(config, site, spec)
+            writer.write(output.path, output.data, output.source)
+            made["feed:" + spec.path] = (key, ((output.path, output.source),))
+        if writer.problems:
+            return None
+        cache.commit_starting(out_dir)
+        writer.commit()
+        stamps = dict(record.stamps)
+        for path in writer.sources:
+            if path not in writer.kept:
+                with contextlib.suppress(OSError):  # gone already: it is checked next time
+                    stamps[path] = stamp_of(os.stat(out_dir / path))
+        result: BuildResult = replace(record.result, out_dir=options.output,
+                                      redirects_added=0, seconds=time.perf_counter() - started)
+        cache.commit_done(out_dir, replace(record, units=made, stamps=stamps,
+                                           keys=dict(scan.keys), locators=locators,
+                                           article_keys=article_keys, result=result))
+    return result
+
+
+def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
+           changed: list[str] | None) -> BuildResult:
     started = time.perf_counter()
     site_dir = options.site_dir
     config, problems = load_config(site_dir)
@@ -507,13 +830,45 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
         config = replace(config, base_url=base)
     now = reference_time(options.now)
     jobs = options.jobs or default_jobs()
+    out_dir = options.output.absolute()
+    record = cache.output_record(out_dir)
+    salt = parsing_salt(cache, config)
+    templates_key = _tree_digest(site_dir / TEMPLATES_DIR, THEME_DIR / TEMPLATES_DIR)
+    page_salt = digest(cache.code, repr(config), templates_key)
+    statics = static_files(site_dir)
 
     cache.begin()
+    scan = SourceScan()
     try:
+        scan_key = f"{site_dir.absolute()}\0{salt}"
+        previous = cache.recall("scan", scan_key) if changed is not None else None
+        rescanned = (rescan_sources(previous, changed, site_dir, salt, cache)
+                     if previous is not None and changed is not None else None)
+        scan = rescanned if rescanned is not None else scan_sources(site_dir, salt, cache)
+        cache.remember("scan", scan_key, scan)
+        static_keys = {rel: digest(cache.file_digest(path)[0], label)
+                       for rel, (path, label) in statics.items()}
+        frame = digest(page_salt, repr(replace(options, now=None, site_dir=Path(), out_dir=None)),
+                       repr(config_problems), str((site_dir / CONTENT_DIR).is_dir()),
+                       *(f"{rel}\0{key}" for rel, key in static_keys.items()))
+        if _record_holds(record, frame, scan, now):
+            edited = [source for source, key in scan.keys.items() if record.keys[source] != key]
+            if not edited and _intact(out_dir, record.stamps, record.stamps):
+                # Nothing the output is made from changed, and the output is as it was left.
+                unchanged: BuildResult = record.result
+                return replace(unchanged, out_dir=options.output, redirects_added=0,
+                               seconds=time.perf_counter() - started)
+            if 0 < len(edited) <= PATCH_LIMIT:
+                parse_sources(scan, [s for s in edited if cache.parsed(scan.keys[s]) is None],
+                              config, cache, salt, jobs, progress)
+                patched = _patch(options, config, cache, record, scan, edited, templates_key,
+                                 page_salt, started, trust_output=rescanned is not None)
+                if patched is not None:
+                    return patched
         parsed, body_keys, locators, found = load_sources_cached(site_dir, config, cache, jobs,
-                                                                 progress)
+                                                                 progress, scan)
     finally:
-        cache.finish()  # what was parsed is kept even when the build fails
+        cache.finish(set(scan.keys.values()))  # what was parsed is kept even when the build fails
     problems += found
     problems += check_schema(parsed, config.schema)
     if not body_keys and not any(p.path.startswith(CONTENT_DIR + "/") for p in problems):
@@ -527,30 +882,10 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
         if is_published(p.meta.draft, p.meta.date, p.meta.expires, now,
                         drafts=options.drafts, future=options.future)
     ]
-    out_dir = options.output.absolute()
-    record = cache.output_record(out_dir)
-    templates_key = _tree_digest(site_dir / TEMPLATES_DIR, THEME_DIR / TEMPLATES_DIR)
-    statics = static_files(site_dir)
-    inputs = digest(
-        cache.code, repr(config), repr(replace(options, now=None, site_dir=Path(),
-                                               out_dir=None)),
-        templates_key, repr(problems),
-        *(digest(cache.file_digest(path)[0], rel, label) for rel, (path, label) in statics.items()),
-        *(f"{p.source}\0{body_keys[p.source]}" for p in published),
-        # the news sitemap's 48-hour window moves with the clock
-        *(p.source for p in published
-          if p.meta.date and now - NEWS_WINDOW <= p.meta.date <= now))
-    if (record.inputs == inputs and record.result is not None
-            and not any(not p.is_warning for p in problems)
-            and _intact(out_dir, record.stamps, record.stamps)):
-        # Nothing the output is made from changed, and the output is as it was left.
-        unchanged: BuildResult = record.result
-        return replace(unchanged, out_dir=options.output, redirects_added=0,
-                       seconds=time.perf_counter() - started)
 
     site, found = assemble(published, config)
     problems += found
-    theme = Theme(config, site_dir)
+    theme = site_theme(cache, config, site_dir, templates_key)
     unknown_templates = check_templates(theme, site)
     problems += unknown_templates
     if unknown_templates:  # reported once above; render those pages with the default one
@@ -561,13 +896,19 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
     claim_lines = url_lines(site)
 
     # Bodies stay in the cache; pages and feeds read the ones they show.
-    stored = replace(site, articles=tuple(
-        StoredArticle.of(a, cache.dir, locators[a.source]) for a in site.articles))
+    bodies = BodyStore(cache.dir, {a.source: locators[a.source] for a in site.articles})
+    stored = replace(site, articles=tuple(StoredArticle.of(a, bodies) for a in site.articles))
     renderer = PageRenderer(theme, stored, related_all(site))
     units = page_units(renderer)
-    article_keys = _article_digests(site, body_keys)
-    page_salt = digest(cache.code, repr(config), templates_key)
-    keys = unit_keys(units, renderer, article_keys, page_salt)
+    article_keys = [_article_digest(a, body_keys[a.source]) for a in site.articles]
+    nav = digest(page_salt, repr(renderer.view))
+    keys: list[str | None] = []
+    depends: dict[int, list[str]] = {}
+    for ident, call in units:
+        key, shown = unit_key(call, renderer, article_keys, nav)
+        keys.append(key)
+        for index in shown:
+            depends.setdefault(index, []).append(ident)
     made: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = {}  # next record's units
 
     def reusable(ident: str, key: str | None) -> tuple[tuple[str, str], ...] | None:
@@ -580,7 +921,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
     with OutputWriter(out_dir, previous=dict(record.stamps) or None) as writer:
         for rel, (original, label) in statics.items():
             ident = "static:" + rel
-            key = digest(cache.file_digest(original)[0], label)
+            key = static_keys[rel]
             if reusable(ident, key):
                 writer.keep(rel, label)
             else:
@@ -623,14 +964,13 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
 
         # Feeds: each one kept when its title and entries are as before; sitemaps and
         # the rest are made again and rewritten only when their bytes changed.
-        key_of = {a.source: k for a, k in zip(site.articles, article_keys, strict=True)}
-
-        def feed_unchanged(path: str, title: str, source: str, items: Sequence[Any]) -> bool:
-            key = digest(page_salt, "feed", path, title, *(key_of[a.source] for a in items))
-            made["feed:" + path] = (key, ((path, source),))
-            if reusable("feed:" + path, key) is None:
+        def feed_unchanged(spec: FeedSpec) -> bool:
+            key = digest(page_salt, "feed", spec.path, spec.title,
+                         *(article_keys[i] for i in spec.items))
+            made["feed:" + spec.path] = (key, ((spec.path, spec.source),))
+            if reusable("feed:" + spec.path, key) is None:
                 return False
-            return writer.keep(path, source)
+            return writer.keep(spec.path, spec.source)
 
         for output in feed_files(config, stored, now, unchanged=feed_unchanged):
             writer.write(output.path, output.data, output.source)
@@ -664,8 +1004,16 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache) 
             redirects_added=redirects_added,
             sources=dict(writer.sources),
         )
-        cache.commit_done(out_dir, OutputRecord(units=made, stamps=stamps, inputs=inputs,
-                                                result=result))
+        ident = os.urandom(12).hex()
+        snapshot = SiteSnapshot(
+            ident=ident, site=stored, bodies=bodies, related=renderer.related,
+            index={a.source: i for i, a in enumerate(site.articles)},
+            depends={i: tuple(idents) for i, idents in depends.items()})
+        cache.commit_done(out_dir, OutputRecord(
+            units=made, stamps=stamps, frame=frame, keys=dict(body_keys), built_at=now,
+            stable_until=_stable_until(parsed, published, now, options), result=result,
+            locators=dict(bodies.locators), article_keys=article_keys, snapshot=ident),
+            snapshot=snapshot)
     return result
 
 

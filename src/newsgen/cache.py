@@ -27,10 +27,10 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 CACHE_DIR = ".newsgen-cache"
 FORMAT = b"newsgen-cache-1\n"
@@ -40,6 +40,7 @@ SHARDS = "0123456789abcdef"
 # stat signature changing (timestamps have a coarse tick), so its digest is not trusted.
 RACY_SECONDS = 2.0
 
+T = TypeVar("T")
 Stamp = tuple[int, int, int, int]  # inode, size, mtime in ns, ctime in ns
 
 
@@ -131,28 +132,47 @@ def load_body(cache_dir: Path, locator: str) -> str | None:
 
 @dataclass
 class OutputRecord:
-    """What one output folder holds, as the last successful build left it."""
+    """What one output folder holds, as the last successful build left it, and what that
+    build was made from."""
 
     # unit id -> (its inputs' key, the (output path, source) pairs it wrote)
     units: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
     stamps: dict[str, Stamp] = field(default_factory=dict)  # output path -> stamp after writing
-    # A digest of every input of that build, and its result: the same inputs again, with
-    # the output untouched, need no build at all.
-    inputs: str = ""
+    # A digest of every input but the content files (code, config, options, templates,
+    # static files), and each content file's key: the same again, with the output
+    # untouched, need no build at all.
+    frame: str = ""
+    keys: dict[str, str] = field(default_factory=dict)  # content file -> key
+    # The build's reference time, and the first moment after it at which the published
+    # site changes by itself (an embargo lifts, an article leaves the news sitemap's window).
+    built_at: Any = None
+    stable_until: Any = None
     result: Any = None
+    # For rebuilding after edits to articles' bodies only (see `build.py`): each published
+    # article's body locator and digest, and which snapshot of the site model they go with.
+    locators: dict[str, str] = field(default_factory=dict)
+    article_keys: list[str] = field(default_factory=list)
+    snapshot: str = ""
 
 
 class BuildCache:
     """The cache folder of one site, and its indexes in memory between builds."""
 
-    def __init__(self, site_dir: Path, directory: Path | None = None) -> None:
+    def __init__(self, site_dir: Path, directory: Path | None = None, *,
+                 defer_writes: bool = False) -> None:
         self.site_dir = site_dir
         self.dir = directory if directory is not None else site_dir / CACHE_DIR
+        # The dev server answers the browser first and saves the indexes after (`flush`).
+        self.defer_writes = defer_writes
+        self._writes: dict[str, Callable[[], None]] = {}  # name -> write, in order
         self._files: dict[str, tuple[Stamp, str]] | None = None  # path -> stamp, digest
-        self._parsed: dict[str, Any] | None = None  # key -> (ParsedSource, problems)
+        # key -> (ParsedSource, problems, body locator), one dict per shard (the key's first
+        # hex digit), each read from disk only when a key in it is asked for
+        self._shards: dict[str, dict[str, Any]] = {}
         self._outputs: dict[str, OutputRecord] = {}
+        self._snapshots: dict[str, Any] = {}
+        self._reused: dict[str, tuple[str, Any]] = {}  # kind -> (key, object)
         self._seen_files: dict[str, tuple[Stamp, str]] = {}
-        self._seen_parsed: dict[str, Any] = {}
         self._parsed_added: set[str] = set()  # shards with new entries
 
     @property
@@ -175,8 +195,39 @@ class BuildCache:
         shutil.rmtree(self.dir / "bodies", ignore_errors=True)
         for entry in self.dir.glob("*.pickle*"):
             entry.unlink(missing_ok=True)
-        self._files = self._parsed = None
+        self._files = None
+        self._writes = {}
+        self._reused = {}
+        self._shards = {}
         self._outputs = {}
+        self._snapshots = {}
+
+    def reuse(self, kind: str, key: str, make: Callable[[], T]) -> T:
+        """An object that is costly to make (a Jinja environment with its compiled
+        templates), kept by this process for as long as `key` stays the same."""
+        kept = self._reused.get(kind)
+        if kept is not None and kept[0] == key:
+            return cast(T, kept[1])
+        value = make()
+        self._reused[kind] = (key, value)
+        return value
+
+    def remember(self, kind: str, key: str, value: Any) -> None:
+        """Keep `value` for the next build of this process (`recall`)."""
+        self._reused[kind] = (key, value)
+
+    def recall(self, kind: str, key: str) -> Any:
+        kept = self._reused.get(kind)
+        return kept[1] if kept is not None and kept[0] == key else None
+
+    def carry_files(self, paths: Iterable[str]) -> None:
+        """Keep the file index's entries of files this build knows to be unchanged
+        without looking at them (the dev server's watcher saw no change to them)."""
+        assert self._files is not None
+        for path in paths:
+            known = self._files.get(path)
+            if known is not None:
+                self._seen_files[path] = known
 
     # -- content files ------------------------------------------------------------
 
@@ -190,37 +241,53 @@ class BuildCache:
             return None
 
     def _save_index(self, name: str, value: Any) -> None:
-        write_atomically(self.dir / name, *_seal(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+        self._later(name, lambda: write_atomically(
+            self.dir / name, *_seal(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))))
+
+    def _later(self, name: str, write: Callable[[], None]) -> None:
+        self._writes.pop(name, None)  # a newer write of the same thing replaces it, last
+        self._writes[name] = write
+        if not self.defer_writes:
+            self.flush()
+
+    def flush(self) -> None:
+        """Save what the builds left to save, in the order they left it."""
+        writes, self._writes = self._writes, {}
+        for write in writes.values():
+            write()
 
     def begin(self) -> None:
-        """Start a build: load the indexes once per process."""
+        """Start a build: load the file index once per process."""
         if self._files is None:
             loaded = self._load_index("files.pickle")
             self._files = loaded if isinstance(loaded, dict) else {}
-        if self._parsed is None:
-            self._parsed = {}
-            for shard in SHARDS:  # one file per first hex digit: an edit rewrites one
-                loaded = self._load_index(f"parsed-{shard}.pickle")
-                if isinstance(loaded, dict):
-                    self._parsed.update(loaded)
         self._seen_files = {}
-        self._seen_parsed = {}
 
-    def file_digest(self, path: Path, data: bytes | None = None) -> tuple[str, bytes | None]:
+    def _shard(self, name: str) -> dict[str, Any]:
+        shard = self._shards.get(name)
+        if shard is None:
+            loaded = self._load_index(f"parsed-{name}.pickle")
+            shard = self._shards[name] = loaded if isinstance(loaded, dict) else {}
+        return shard
+
+    def file_digest(self, path: Path | str, data: bytes | None = None,
+                    stat: os.stat_result | None = None) -> tuple[str, bytes | None]:
         """The digest of a file's bytes, and the bytes when they had to be read.
 
         An unchanged stat signature means an unchanged file, except for a file modified so
-        recently that a second change could keep the same signature (then it is read)."""
+        recently that a second change could keep the same signature (then it is read).
+        `stat` is the file's, when the caller has just taken it."""
         assert self._files is not None
         name = str(path)
-        stat = os.stat(path)
+        stat = stat if stat is not None else os.stat(path)
         stamp = stamp_of(stat)
         known = self._files.get(name)
         if data is None and known is not None and known[0] == stamp:
             self._seen_files[name] = known
             return known[1], None
         if data is None:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         value = digest(data)
         if time.time() - stat.st_mtime > RACY_SECONDS:
             self._seen_files[name] = (stamp, value)
@@ -229,25 +296,21 @@ class BuildCache:
     @property
     def knows_parsed(self) -> bool:
         """Whether any parsed article is cached (if none, hashing files first is wasted)."""
-        return bool(self._parsed)
+        return any(self._shards.values()) or any(
+            (self.dir / f"parsed-{name}.pickle").exists() for name in SHARDS)
 
-    def remember_file(self, path: Path, stat: os.stat_result, value: str) -> None:
+    def remember_file(self, path: Path | str, stat: os.stat_result, value: str) -> None:
         """Record a file's digest computed elsewhere (by a worker), for its stat signature."""
         if time.time() - stat.st_mtime > RACY_SECONDS:
             self._seen_files[str(path)] = (stamp_of(stat), value)
 
     def parsed(self, key: str) -> Any:
-        assert self._parsed is not None
-        entry = self._parsed.get(key)
-        if entry is not None:  # its body is checked when it is read (CacheDamaged)
-            self._seen_parsed[key] = entry
-            return entry
-        return None
+        """The entry parsed from a file with this key, or None (its body is checked when it
+        is read: CacheDamaged)."""
+        return self._shard(key[0]).get(key)
 
     def remember_parsed(self, key: str, entry: Any) -> None:
-        assert self._parsed is not None
-        self._parsed[key] = entry
-        self._seen_parsed[key] = entry
+        self._shard(key[0])[key] = entry
         self._parsed_added.add(key[0])
 
     # -- output folders -----------------------------------------------------------
@@ -267,13 +330,32 @@ class BuildCache:
             self._outputs[name] = loaded if isinstance(loaded, OutputRecord) else OutputRecord()
         return self._outputs[name]
 
+    def snapshot(self, out_dir: Path, ident: str) -> Any:
+        """The site snapshot saved with the last build into `out_dir`, if it is `ident`."""
+        name = self._output_name(out_dir)
+        snapshot = self._snapshots.get(name)
+        if snapshot is None:
+            snapshot = self._load_index(name.replace(".pickle", ".site.pickle"))
+        if snapshot is None or getattr(snapshot, "ident", None) != ident:
+            return None
+        self._snapshots[name] = snapshot
+        return snapshot
+
     def commit_starting(self, out_dir: Path) -> None:
         write_atomically(self.dir / (self._output_name(out_dir) + ".pending"), b"")
 
-    def commit_done(self, out_dir: Path, record: OutputRecord) -> None:
+    def commit_done(self, out_dir: Path, record: OutputRecord, snapshot: Any = None) -> None:
+        """Record a finished commit into `out_dir`, with a new site snapshot (a full build)
+        or keeping the one the record names (a rebuild of a few articles)."""
         name = self._output_name(out_dir)
+        if snapshot is not None:
+            self._snapshots[name] = snapshot
+            self._save_index(name.replace(".pickle", ".site.pickle"), snapshot)
         self._outputs[name] = record
         self._save_index(name, record)
+        self._later(name + ".done", lambda: self._commit_saved(name, out_dir))
+
+    def _commit_saved(self, name: str, out_dir: Path) -> None:
         (self.dir / (name + ".path")).write_text(str(out_dir.absolute()), encoding="utf-8")
         (self.dir / (name + ".pending")).unlink(missing_ok=True)
         # Records of output folders that are gone (`newsgen check` builds into temporary ones).
@@ -283,46 +365,55 @@ class BuildCache:
             except OSError:
                 gone = True
             if gone:
-                (self.dir / label.name.removesuffix(".path")).unlink(missing_ok=True)
+                record_name = label.name.removesuffix(".path")
+                (self.dir / record_name).unlink(missing_ok=True)
+                (self.dir / record_name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
                 label.unlink(missing_ok=True)
 
     def forget_output(self, out_dir: Path) -> None:
         name = self._output_name(out_dir)
         self._outputs.pop(name, None)
+        self._snapshots.pop(name, None)
         (self.dir / name).unlink(missing_ok=True)
+        (self.dir / name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
 
-    def finish(self) -> None:
-        """Save the indexes, keeping only what this build used (so the cache does not
-        grow with every edit)."""
+    def finish(self, live: set[str]) -> None:
+        """Save the indexes, keeping only the files this build looked at and the parsed
+        entries of `live` keys (so that the cache does not grow with every edit). A shard
+        of parsed entries is rewritten only when it gained or lost an entry; one that was
+        not read is left as it is, except on every fiftieth build, which reads them all
+        and also deletes the body packs that no live entry uses."""
         if self._seen_files != self._files:
             self._files = dict(self._seen_files)
             self._save_index("files.pickle", self._files)
-        before: dict[str, set[str]] = {shard: set() for shard in SHARDS}
-        for key in self._parsed or {}:
-            before.setdefault(key[0], set()).add(key)
-        after: dict[str, dict[str, Any]] = {shard: {} for shard in SHARDS}
-        for key, entry in self._seen_parsed.items():
-            after.setdefault(key[0], {})[key] = entry
-        for shard in SHARDS:
-            if shard in self._parsed_added or before[shard] != after[shard].keys():
-                self._save_index(f"parsed-{shard}.pickle", after[shard])
-        self._parsed_added = set()
-        self._parsed = dict(self._seen_parsed)
-        # Entries are (article, problems, body locator); a pack lives while one body in it does.
-        live = {entry[2].split(":")[0] for entry in self._parsed.values() if entry[2]}
         bodies = self.dir / "bodies"
-        if bodies.is_dir() and len(live) and _should_prune(bodies, len(live)):
-            for entry in bodies.iterdir():
-                if entry.name in live or entry.name.startswith("."):
-                    continue
-                if entry.is_dir():  # left by an older layout of the cache
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):  # pruning is tidying, never a failure
-                        entry.unlink(missing_ok=True)
+        prune = bool(live) and bodies.is_dir() and _should_prune(bodies)
+        if prune:
+            for name in SHARDS:
+                self._shard(name)
+        for name, shard in self._shards.items():
+            stale = [key for key in shard if key not in live]
+            for key in stale:
+                del shard[key]
+            if stale or name in self._parsed_added:
+                self._save_index(f"parsed-{name}.pickle", shard)
+        self._parsed_added = set()
+        if not prune:
+            return
+        # Entries are (article, problems, body locator); a pack lives while one body in it does.
+        packs = {entry[2].split(":")[0] for shard in self._shards.values()
+                 for entry in shard.values() if entry[2]}
+        for entry in bodies.iterdir():
+            if entry.name in packs or entry.name.startswith("."):
+                continue
+            if entry.is_dir():  # left by an older layout of the cache
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):  # pruning is tidying, never a failure
+                    entry.unlink(missing_ok=True)
 
 
-def _should_prune(bodies: Path, live: int) -> bool:
+def _should_prune(bodies: Path) -> bool:
     """Prune orphaned bodies only once they are many (listing the folder costs time)."""
     marker = bodies / ".count"
     try:

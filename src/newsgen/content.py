@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,21 +60,28 @@ class FrontMatterLoader(YamlLoader):  # type: ignore[misc]
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
-def find_sources(site_dir: Path) -> list[tuple[str, Path]]:
-    """(source label such as 'content/a/b.md', path) of every Markdown file under
-    content/, sorted; hidden files and folders are skipped. One directory walk, no Path
-    object per folder: at ten thousand articles this runs on every rebuild."""
-    root = site_dir / CONTENT_DIR
-    found: list[tuple[tuple[str, ...], str]] = []
+def find_sources(site_dir: Path) -> list[tuple[str, str, os.stat_result]]:
+    """(source label such as 'content/a/b.md', path, stat) of every Markdown file under
+    content/, sorted; hidden files and folders are skipped. One directory walk and one
+    stat per file, no Path objects: at ten thousand articles this runs on every rebuild."""
+    root = str(site_dir / CONTENT_DIR)
+    found: list[tuple[tuple[str, ...], str, os.stat_result]] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         inner = os.path.relpath(folder, root)
         prefix = () if inner == "." else tuple(inner.split(os.sep))
-        found += [((*prefix, name), os.path.join(folder, name)) for name in files
-                  if name.endswith(".md") and not name.startswith(".")]
-    found.sort()
-    return [(f"{CONTENT_DIR}/{'/'.join(parts)}", Path(path)) for parts, path in found
-            if os.path.isfile(path)]
+        for name in files:
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path)
+            except OSError:  # gone since the folder was listed, or a dangling link
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append(((*prefix, name), path, info))
+    found.sort(key=lambda entry: entry[0])
+    return [(f"{CONTENT_DIR}/{'/'.join(parts)}", path, info) for parts, path, info in found]
 
 
 class _Invalid(Exception):

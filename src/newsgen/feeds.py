@@ -207,9 +207,43 @@ def robots(config: SiteConfig) -> bytes:
     ).encode()
 
 
-# (output path, feed title, source label, entries) -> whether the caller already has that
-# feed as it would be written now (an incremental build); such a feed is not made again.
-FeedUnchanged = Callable[[str, str, str, Sequence[Article]], bool]
+@dataclass(frozen=True)
+class FeedSpec:
+    """One Atom feed: the page it belongs to, its path, title and source label, and the
+    articles it shows (indexes into the site's articles, newest first)."""
+
+    page: str
+    path: str
+    title: str
+    source: str
+    items: tuple[int, ...]
+
+
+def feed_specs(config: SiteConfig, site: Site) -> list[FeedSpec]:
+    """Every feed of the site: the site's, each section's and each tag's."""
+    size = config.feed_size
+    specs = [FeedSpec("/", FEED_NAME, config.title, "site feed",
+                      tuple(range(min(size, len(site.articles)))))]
+    for section in site.sections:
+        specs.append(FeedSpec(section.url, feed_url(section.url).lstrip("/"),
+                              f"{section.name} — {config.title}", f"section '{section.name}'",
+                              section.articles[:size]))
+    for tag in site.tags:
+        specs.append(FeedSpec(tag.url, feed_url(tag.url).lstrip("/"),
+                              f"{tag.name} — {config.title}", f"tag '{tag.name}'",
+                              tag.articles[:size]))
+    return specs
+
+
+def feed_file(config: SiteConfig, site: Site, spec: FeedSpec) -> OutputFile:
+    items = [site.articles[i] for i in spec.items]
+    return OutputFile(spec.path, atom_feed(config, spec.title, spec.page, feed_url(spec.page),
+                                           items), spec.source)
+
+
+# A feed -> whether the caller already has it as it would be written now (an incremental
+# build); such a feed is not made again.
+FeedUnchanged = Callable[[FeedSpec], bool]
 
 
 def feed_files(config: SiteConfig, site: Site, now: dt.datetime, *,
@@ -219,20 +253,10 @@ def feed_files(config: SiteConfig, site: Site, now: dt.datetime, *,
 
     `site` holds only what is published at `now` (drafts, embargoed and expired articles
     were left out before assembly), so feeds and sitemaps follow the schedule as pages do."""
-    articles = site.articles
-    feeds: list[tuple[str, str, str, str, Sequence[Article]]] = [
-        ("/", FEED_NAME, config.title, "site feed", articles)]
-    for section in site.sections:
-        feeds.append((section.url, feed_url(section.url).lstrip("/"),
-                      f"{section.name} — {config.title}", f"section '{section.name}'",
-                      [articles[i] for i in section.articles[: config.feed_size]]))
-    for tag in site.tags:
-        feeds.append((tag.url, feed_url(tag.url).lstrip("/"), f"{tag.name} — {config.title}",
-                      f"tag '{tag.name}'", [articles[i] for i in tag.articles[: config.feed_size]]))
-    for page, path, title, source, items in feeds:
-        if unchanged is None or not unchanged(path, title, source, items[: config.feed_size]):
-            yield OutputFile(path, atom_feed(config, title, page, feed_url(page), items), source)
+    for spec in feed_specs(config, site):
+        if unchanged is None or not unchanged(spec):
+            yield feed_file(config, site, spec)
     yield from sitemap_files(config, sitemap_entries(config, site), sitemap_limit)
-    yield OutputFile(NEWS_SITEMAP_URL.lstrip("/"), news_sitemap(config, articles, now),
+    yield OutputFile(NEWS_SITEMAP_URL.lstrip("/"), news_sitemap(config, site.articles, now),
                      "news sitemap")
     yield OutputFile("robots.txt", robots(config), "robots.txt")

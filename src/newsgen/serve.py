@@ -623,7 +623,7 @@ class DevServer:
         self._epoch = 0
         self._build_lock = threading.Lock()
         # Kept for the server's life: the cache's indexes stay in memory between builds.
-        self._cache = BuildCache(self.options.site_dir)
+        self._cache = BuildCache(self.options.site_dir, defer_writes=True)
 
     @property
     def url(self) -> str:
@@ -636,7 +636,7 @@ class DevServer:
         if self.options.watch:
             self._watcher = _Watcher(self.options.site_dir.absolute(), self.state)
             self._watcher.start()
-        self.rebuild(())
+        self.rebuild(None)
         assert self._http is not None
         serving = threading.Thread(target=self._http.serve_forever, name="newsgen-http",
                                    kwargs={"poll_interval": 0.2}, daemon=True)
@@ -670,13 +670,15 @@ class DevServer:
                 return
             self.rebuild(changes)
 
-    def rebuild(self, changes: Iterable[str]) -> Outcome:
-        """One build with the serve options; never raises for a broken site."""
+    def rebuild(self, changes: Iterable[str] | None) -> Outcome:
+        """One build with the serve options; never raises for a broken site. `changes`:
+        the paths the watcher saw change since the previous build (None: not known)."""
         with self._build_lock:
             if self._watcher is not None:
                 self._watcher.refresh()
             site_dir = self.options.site_dir.absolute()
-            changed = tuple(sorted(_display(Path(p), site_dir) for p in changes))
+            changes = None if changes is None else list(changes)
+            changed = tuple(sorted(_display(Path(p), site_dir) for p in changes or ()))
             started = time.perf_counter()
             build = BuildOptions(
                 site_dir=self.options.site_dir, out_dir=self.options.output,
@@ -685,7 +687,7 @@ class DevServer:
             )
             self._epoch += 1
             try:
-                result = build_site(build, cache=self._cache)
+                result = build_site(build, cache=self._cache, changed=changes)
             except BuildFailed as failed:
                 outcome = Outcome(self._epoch, False, failed.problems,
                                   time.perf_counter() - started, changed)
@@ -699,6 +701,8 @@ class DevServer:
                                   time.perf_counter() - started, changed)
             self._report(outcome)
             self.state.publish(outcome)
+            with contextlib.suppress(OSError):  # a cache not saved is only a slower next start
+                self._cache.flush()  # the browser has its answer: now save the indexes
             return outcome
 
     def _report(self, outcome: Outcome) -> None:

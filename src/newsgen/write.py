@@ -9,8 +9,9 @@ build cache), the writer works incrementally instead, because renaming and delet
 whole tree of ten thousand pages costs seconds: unchanged files are `keep()`-ed where they
 are, changed and new files are staged, and only once the whole build succeeded does
 `commit()` move each staged file into place (`os.replace`, so every file is whole) and delete
-the files of the previous output that this build did not produce. A failed build still
-leaves the output as it was."""
+the files of the previous output that this build did not produce (unless it is a `patch`,
+which replaces a few files and keeps every other). A failed build still leaves the output
+as it was."""
 
 from __future__ import annotations
 
@@ -46,10 +47,13 @@ def unsafe_reason(path: str) -> str | None:
 class OutputWriter:
     """Collects output files in a staging folder; `commit()` swaps it in."""
 
-    def __init__(self, out_dir: Path, previous: dict[str, tuple[int, ...]] | None = None) -> None:
+    def __init__(self, out_dir: Path, previous: dict[str, tuple[int, ...]] | None = None,
+                 *, patch: bool = False) -> None:
         self.out_dir = out_dir.absolute()
         # Incremental only when the output is there and known file by file.
         self.previous = previous if previous and self.out_dir.is_dir() else None
+        # A patch replaces some files of the previous output and keeps all the others.
+        self.patch = patch and self.previous is not None
         self.kept: set[str] = set()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging = self.out_dir.with_name(f".{self.out_dir.name}.staging-{os.getpid()}")
@@ -181,7 +185,7 @@ class OutputWriter:
                 made.add(parent)
             os.replace(self.staging / path, self.out_dir / path)
         emptied: set[str] = set()
-        for path in previous:
+        for path in () if self.patch else previous:
             if path not in self.sources and unsafe_reason(path) is None:
                 (self.out_dir / path).unlink(missing_ok=True)
                 emptied.add(os.path.dirname(path))
