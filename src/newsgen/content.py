@@ -219,13 +219,9 @@ def split_front_matter(source: str, data: bytes) -> tuple[str, str, int] | Conte
                         "with a '---' line")
 
 
-def _key_lines(source: str, front: str) -> tuple[dict[str, int], list[ContentError]]:
+def _key_lines(source: str, node: yaml.Node | None) -> tuple[dict[str, int], list[ContentError]]:
     """File line of each top-level key (and of each item of a list value, as 'key[i]'),
     plus an error for every key written twice (YAML would silently keep the last one)."""
-    try:
-        node = yaml.compose(front, Loader=YamlLoader)
-    except (yaml.YAMLError, RecursionError):
-        return {}, []
     if not isinstance(node, yaml.MappingNode):
         return {}, []
     lines: dict[str, int] = {}
@@ -302,12 +298,17 @@ def parse_front_matter(
     source: str, front: str, tz: ZoneInfo
 ) -> tuple[FrontMatter, dict[str, int], list[ContentError]] | list[ContentError]:
     """Validate front matter text into a `FrontMatter` (plus warnings), or return errors."""
+    # Composed once: the node tree gives both the values and each key's line.
+    loader = FrontMatterLoader(front)
     try:
-        data = yaml.load(front, Loader=FrontMatterLoader)
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
         return [yaml_problem(source, exc, FIRST_KEY_LINE, "invalid YAML in the front matter")]
     except (ValueError, OverflowError, RecursionError) as exc:  # pragma: no cover - defensive
         return [ContentError(source, FIRST_KEY_LINE, f"invalid value in the front matter: {exc}")]
+    finally:
+        loader.dispose()
     if data is None:
         return [ContentError(source, 1, "the front matter is empty; write title, section and "
                              "lede between the '---' lines")]
@@ -315,7 +316,7 @@ def parse_front_matter(
         return [ContentError(source, FIRST_KEY_LINE, "the front matter must be keys and values "
                              f"(title: ..., section: ..., lede: ...), got {_describe(data)}")]
 
-    lines, errors = _key_lines(source, front)
+    lines, errors = _key_lines(source, node)
     warnings: list[ContentError] = []
     fields = _fields(tz)
     values: dict[str, Any] = {}
