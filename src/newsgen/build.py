@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import pickle
@@ -354,7 +355,13 @@ class _Pool:
             methods = multiprocessing.get_all_start_methods()
             # fork hands the site model to the workers without copying it through a pipe
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = context.Pool(min(jobs, tasks), _start_worker, (state,))
+            # Workers' garbage collections must not write to every inherited object (that
+            # copies the parent's pages into each worker): they start with them frozen.
+            gc.freeze()
+            try:
+                self.pool = context.Pool(min(jobs, tasks), _start_worker, (state,))
+            finally:
+                gc.unfreeze()
         else:
             _WORKER.clear()
             _WORKER.update(state)
