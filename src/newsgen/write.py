@@ -67,17 +67,32 @@ class OutputWriter:
         self.made_dirs: set[str] = set()
         self._resolved: dict[tuple[str, str], bool] = {}
 
-    def _inside(self, root: Path, path: str) -> bool:
-        """Whether `root/path` resolves inside `root`: each folder is resolved once (its
-        symlinks followed), then the file itself is checked for being a link."""
+    def _inside(self, root: Path, path: str, *, check_file: bool) -> bool:
+        """Whether `root/path` resolves inside `root` (`path` passed `unsafe_reason`): each
+        folder is checked once, a link among them resolved; the file itself must not be a
+        link when `check_file` (the previous output's files may be anything)."""
         folder, name = os.path.split(path)
-        key = (str(root), folder)
-        inside = self._resolved.get(key)
-        if inside is None:
-            prefix = str(root) + os.sep
-            inside = os.path.realpath(root / folder).startswith(prefix) or not folder
-            self._resolved[key] = inside
-        return inside and not os.path.islink(root / folder / name)
+        top = str(root)
+        if not self._folder_inside(top, folder):
+            return False
+        return not (check_file and os.path.islink(os.path.join(top, path)))
+
+    def _folder_inside(self, top: str, folder: str) -> bool:
+        if not folder:
+            return True
+        known = self._resolved.get((top, folder))
+        if known is not None:
+            return known
+        parent = os.path.dirname(folder)
+        full = os.path.join(top, folder)
+        if not self._folder_inside(top, parent):
+            inside = False
+        elif os.path.islink(full):  # allowed only where it leads back inside
+            inside = os.path.realpath(full).startswith(os.path.realpath(top) + os.sep)
+        else:
+            inside = True
+        self._resolved[(top, folder)] = inside
+        return inside
 
     def _claim(self, path: str, source: str, line: int | None, *, staged: bool = False
                ) -> Path | None:
@@ -85,8 +100,9 @@ class OutputWriter:
         # Resolve to catch anything the textual check let through (e.g. symlinks); an
         # incremental build writes into the output itself at commit, so check it there too.
         escapes = reason is None and (
-            not self._inside(self.staging, path)
-            or (self.previous is not None and not self._inside(self.out_dir, path)))
+            not self._inside(self.staging, path, check_file=False)
+            or (self.previous is not None
+                and not self._inside(self.out_dir, path, check_file=True)))
         if escapes:
             reason = "a path outside the output folder"
         if reason is not None:
