@@ -994,12 +994,13 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         cache.commit_starting(out_dir)
         writer.commit()
         stamps = {}
+        root = str(out_dir) + os.sep
         for path in writer.sources:
             if path in writer.kept:
                 stamps[path] = record.stamps[path]
             else:
                 with contextlib.suppress(OSError):  # gone already: it is checked next time
-                    stamps[path] = stamp_of(os.stat(out_dir / path))
+                    stamps[path] = stamp_of(os.stat(root + path))
         result = BuildResult(
             out_dir=options.output,
             files=writer.count,

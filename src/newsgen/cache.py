@@ -122,7 +122,7 @@ def load_body(cache_dir: Path, locator: str) -> str | None:
     """A body stored by `store_bodies`, or None when its pack is gone or damaged."""
     try:
         pack, offset, length = locator.split(":")
-        with open(cache_dir / "bodies" / pack, "rb") as handle:
+        with open(f"{cache_dir}{os.sep}bodies{os.sep}{pack}", "rb") as handle:
             handle.seek(int(offset))
             payload = _unseal(handle.read(int(length)))
     except (OSError, ValueError):
