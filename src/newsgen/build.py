@@ -7,48 +7,37 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
-import multiprocessing
 import os
-import pickle
-import signal
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields, replace
-from functools import partial
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import jinja2
 
-from .cache import (
-    BuildCache,
-    CacheDamaged,
-    OutputRecord,
-    Stamp,
-    digest,
-    load_body,
-    stamp_of,
-    store_bodies,
-)
+from .cache import BuildCache, CacheDamaged, OutputRecord, Stamp, digest, stamp_of
 from .config import CONFIG_NAME, SiteConfig, load_config
-from .content import CONTENT_DIR, check_schema, find_sources, parse_source
+from .content import CONTENT_DIR, check_schema, find_sources
 from .errors import BuildFailed, ContentError, did_you_mean, warning
 from .feeds import NEWS_WINDOW, FeedSpec, feed_file, feed_files, feed_specs
-from .markup import MarkdownRenderer
-from .models import Article, OutputFile, ParsedSource, ScheduledChange, Site
+from .models import ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
-from .render import HOME_SECTION_SIZE, TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme
-from .site import (
-    assemble,
-    is_published,
-    next_scheduled_change,
-    page_count,
-    related_all,
-    url_to_path,
+from .render import TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme
+from .site import assemble, is_published, next_scheduled_change, related_all, url_to_path
+from .units import (
+    BodyStore,
+    SiteSnapshot,
+    StoredArticle,
+    alias_url,
+    article_digest,
+    page_units,
+    unit_call,
+    unit_key,
 )
-from .write import OutputWriter, write_staged
+from .workers import WorkerPool, chunks, default_jobs, parse_chunk, render_chunk, render_unit
+from .write import OutputWriter
 
 STATIC_DIR = "static"
 OUTPUT_DIR = "build"
@@ -160,12 +149,6 @@ def check_templates(theme: Theme, site: Site) -> list[ContentError]:
     return problems
 
 
-def alias_url(alias: str) -> str:
-    """'old/path' and '/old/path/' -> '/old/path/'; a file name such as 'x.html' stays one."""
-    path = "/" + alias.strip("/")
-    return path if path.endswith((".html", ".htm")) else path + "/"
-
-
 def url_lines(site: Site) -> dict[tuple[str, str], int | None]:
     """(output path, source) -> the front-matter line that decides that URL, so that a
     clash or an unsafe path is reported where the editor can fix it."""
@@ -178,212 +161,6 @@ def url_lines(site: Site) -> dict[tuple[str, str], int | None]:
             lines[(url_to_path(alias_url(alias)), article.source)] = key_lines.get(
                 f"aliases[{alias}]", key_lines.get("aliases"))
     return lines
-
-
-def render_pages(renderer: PageRenderer) -> Iterator[Callable[[], OutputFile | list[OutputFile]]]:
-    """One call per HTML page (each page of a listing too), so that a template error in
-    one page is reported and the others still render, and an edit re-renders only the
-    listing pages that show the edited article."""
-    site, per_page = renderer.site, renderer.config.per_page
-    for index in range(len(site.articles)):
-        yield partial(renderer.article, index)
-    for section in site.sections:
-        for number in range(1, page_count(len(section.articles), per_page) + 1):
-            yield partial(renderer.section, section, number)
-    for tag in site.tags:
-        for number in range(1, page_count(len(tag.articles), per_page) + 1):
-            yield partial(renderer.tag, tag, number)
-    yield renderer.tags_index
-    yield renderer.home
-    yield renderer.not_found
-    for article in site.articles:
-        for alias in article.meta.aliases:
-            yield partial(renderer.redirect, alias_url(alias), article.url, article.source)
-
-
-# -- the incremental, parallel engine ------------------------------------------------
-#
-# A build is cut into units of work: parsing one content file, and rendering one page (or
-# one paginated listing, or the feeds). Each unit has a key, the digest of everything it is
-# made from; a unit whose key is in the cache is not done again. Markdown and pages are
-# done by a pool of worker processes, each with one Markdown instance and one Jinja
-# environment; workers write the pages they render straight into the staging folder (the
-# parent has claimed each path first, so the writer's checks still see every output).
-
-CHUNK = 64  # units per task sent to a worker: large enough that messaging costs little
-
-# A worker process's state, set once by `_start_worker` (process pools can only hand
-# state to their workers this way); the parent process never sets it.
-_WORKER: dict[str, Any] = {}
-
-
-def _start_worker(state: dict[str, Any]) -> None:
-    # Ctrl-C reaches the whole process group: the parent stops the build and ends the
-    # workers, which must not print tracebacks of their own meanwhile.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(state)
-
-
-@dataclass
-class BodyStore:
-    """Where the rendered bodies of a build's articles are: the cache folder, and each
-    article's locator in it. Shared by all the articles of one site model; the locators
-    are not pickled with the site (they change with every edit; the output record keeps
-    them)."""
-
-    cache_dir: Path
-    locators: dict[str, str] = field(default_factory=dict)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (BodyStore, (self.cache_dir,))
-
-    def body(self, source: str) -> str:
-        html = load_body(self.cache_dir, self.locators.get(source, ""))
-        if html is None:
-            raise CacheDamaged(f"the cached body of {source} is missing")
-        return html
-
-
-class _BodyFromCache:
-    """`StoredArticle.body_html`: read from the cache each time a template or feed asks."""
-
-    def __get__(self, article: StoredArticle | None, owner: type | None = None) -> Any:
-        if article is None:
-            return self
-        return article.bodies.body(article.source)
-
-    def __set__(self, article: StoredArticle, value: str) -> None:
-        pass  # the body lives in the cache, not in the article
-
-
-@dataclass(frozen=True)
-class StoredArticle(Article):
-    """An article whose rendered body stays in the cache until it is shown, so that a
-    site of 100,000 articles never holds every body in memory."""
-
-    bodies: BodyStore = field(default_factory=lambda: BodyStore(Path()), compare=False,
-                              repr=False)
-
-    @classmethod
-    def of(cls, article: Article, bodies: BodyStore) -> StoredArticle:
-        values = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
-        return cls(**values, bodies=bodies)
-
-
-StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment]
-_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))  # looked up once, not per article
-
-
-def _parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any, str]]:
-    """Read and parse content files: (source, key, (article, problems, body locator),
-    file digest) for each, the bodies stored in the cache in one pack. Files are read
-    here, not sent by the parent, so that the parent never holds a whole newsroom's text;
-    the key is made from the bytes read here."""
-    renderer = _WORKER.get("markdown")
-    if renderer is None:
-        renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
-    tz, cache_dir, salt = _WORKER["tz"], _WORKER["cache_dir"], _WORKER["salt"]
-    done: list[tuple[str, str | None, Any, str]] = []
-    bodies: list[tuple[int, str, str]] = []  # (index in done, key, html)
-    for source, path in items:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            problem = ContentError(source, None, f"cannot be read: {exc.strerror}")
-            done.append((source, None, (None, (problem,), ""), ""))
-            continue
-        file_digest = digest(data)
-        key = digest(salt, source, file_digest)
-        parsed, problems = parse_source(source, data, tz, renderer)
-        if parsed is not None:
-            bodies.append((len(done), key, parsed.body_html))
-            parsed = replace(parsed, body_html="")
-        done.append((source, key, (parsed, tuple(problems), ""), file_digest))
-    locators = store_bodies(cache_dir, [key for _, key, _ in bodies],
-                            [html for _, _, html in bodies])
-    for (index, _key, _html), locator in zip(bodies, locators, strict=True):
-        label, body_key, (article, found, _), read_digest = done[index]
-        done[index] = (label, body_key, (article, found, locator), read_digest)
-    return done
-
-
-def _render_unit(renderer: PageRenderer, render_page: Callable[[], Any]
-                 ) -> tuple[list[OutputFile], list[ContentError]]:
-    try:
-        result = render_page()
-    except CacheDamaged:
-        raise
-    except jinja2.TemplateError as exc:
-        return [], [renderer.theme.describe_error(exc)]
-    except Exception as exc:  # e.g. `1 // 0` in a template: the template's bug, not ours
-        problem = renderer.theme.describe_error(exc)
-        if problem.line is None:  # not raised from a template line: a newsgen bug
-            raise
-        return [], [problem]
-    return ([result] if isinstance(result, OutputFile) else list(result)), []
-
-
-RenderDone = tuple[int, list[tuple[str, str]], list[ContentError]]
-
-
-def _render_chunk(indexes: list[int]) -> list[RenderDone]:
-    """Render units, each output written straight into the staging folder; the parent
-    then claims each output's path in page order, so that the writer's checks see what a
-    build without workers sees."""
-    renderer, units, staging = _WORKER["renderer"], _WORKER["units"], _WORKER["staging"]
-    made_dirs = _WORKER["made_dirs"]
-    done = []
-    for index in indexes:
-        outputs, problems = _render_unit(renderer, units[index][1])
-        for output in outputs:
-            write_staged(staging, output.path, output.data, made_dirs)
-        done.append((index, [(output.path, output.source) for output in outputs], problems))
-    return done
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> list[Any]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-class _Pool:
-    """Worker processes, or none: with jobs=1 each task runs here, in the same order."""
-
-    def __init__(self, jobs: int, state: dict[str, Any], tasks: int) -> None:
-        self.pool = None
-        if jobs > 1 and tasks > 1:
-            methods = multiprocessing.get_all_start_methods()
-            # fork hands the site model to the workers without copying it through a pipe
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            # Workers' garbage collections must not write to every inherited object (that
-            # copies the parent's pages into each worker): they start with them frozen.
-            gc.freeze()
-            try:
-                self.pool = context.Pool(min(jobs, tasks), _start_worker, (state,))
-            finally:
-                gc.unfreeze()
-        else:
-            _WORKER.clear()
-            _WORKER.update(state)
-
-    def map(self, function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
-        if self.pool is None:
-            return map(function, tasks)
-        return self.pool.imap(function, tasks)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-        else:
-            _WORKER.clear()
-
-
-def default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def no_articles_warning(site_dir: Path) -> ContentError:
@@ -493,11 +270,11 @@ def parse_sources(scan: SourceScan, sources: list[str], config: SiteConfig, cach
         return
     state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir,
              "salt": salt}
-    tasks = _chunks([(source, scan.paths[source]) for source in sources], 16)
-    pool = _Pool(jobs, state, len(tasks))
+    tasks = chunks([(source, scan.paths[source]) for source in sources], 16)
+    pool = WorkerPool(jobs, state, len(tasks))
     try:
         done = 0
-        for results in pool.map(_parse_chunk, tasks):
+        for results in pool.map(parse_chunk, tasks):
             for source, key, entry, file_digest in results:
                 info = scan.unhashed.pop(source, None)
                 if key is None:  # unreadable now
@@ -554,64 +331,6 @@ def _tree_digest(*roots: Path) -> str:
     return digest(*parts)
 
 
-def _article_digest(article: Article, key: str) -> str:
-    """An article's source key (which decides its front matter and body) with what
-    assembly derived from the whole site (URL, section and tag names, template fallback)."""
-    return digest(key, article.slug, article.url, repr(article.section), repr(article.tags),
-                  str(article.meta.template))
-
-
-def unit_key(call: Callable[[], Any], renderer: PageRenderer, article_keys: Sequence[str],
-             nav: str) -> tuple[str | None, tuple[int, ...]]:
-    """The key of one page unit (a digest of everything its templates can reach), and the
-    articles whose digests are in it."""
-    site, config = renderer.site, renderer.config
-    func = getattr(call, "func", call)
-    name = getattr(func, "__name__", "")
-    args: tuple[Any, ...] = getattr(call, "args", ())
-    if name == "article":
-        shown = (args[0], *renderer.related[args[0]])
-        return digest(nav, "article", *(article_keys[i] for i in shown)), shown
-    if name in ("section", "tag"):
-        listed, number = args
-        # A listing page shows its own items, the listing's names and its page count.
-        per_page = config.per_page
-        shown = listed.articles[(number - 1) * per_page:number * per_page]
-        return digest(nav, name, listed.name, listed.slug, listed.url,
-                      getattr(listed, "description", ""), str(len(listed.articles)),
-                      str(number), *(article_keys[i] for i in shown)), shown
-    if name == "tags_index":
-        return digest(nav, name, repr(site.tags)), ()
-    if name == "home":
-        on_home = set(range(min(config.per_page, len(site.articles))))
-        for section in site.sections:
-            on_home.update(section.articles[:HOME_SECTION_SIZE])
-        shown = tuple(sorted(on_home))
-        return digest(nav, name, *(article_keys[i] for i in shown)), shown
-    if name in ("not_found", "redirect"):
-        return digest(nav, name, repr(args)), ()
-    return None, ()  # a kind of page this engine does not know: always rendered
-
-
-def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
-    """(stable id, render call) of every HTML page unit, in `render_pages` order."""
-    units = []
-    for position, call in enumerate(render_pages(renderer)):
-        func = getattr(call, "func", call)
-        name = getattr(func, "__name__", "page")
-        args: tuple[Any, ...] = getattr(call, "args", ())
-        if name == "article":
-            ident = "article:" + renderer.site.articles[args[0]].source
-        elif name in ("section", "tag"):
-            ident = f"{name}:{args[0].slug}:{args[1]}"
-        elif args:
-            ident = f"{name}:{args[0]}"
-        else:
-            ident = f"{name}:{position}" if name == "page" else name
-        units.append((ident, call))
-    return units
-
-
 def build_site(options: BuildOptions, progress: Progress | None = None,
                cache: BuildCache | None = None, changed: Iterable[str] | None = None
                ) -> BuildResult:
@@ -645,78 +364,6 @@ def _intact(out_dir: Path, paths: Iterable[str], stamps: dict[str, Stamp]) -> bo
         if (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) != stamps.get(path):
             return False
     return True
-
-
-class LazyArticles(Sequence[Article]):
-    """A saved snapshot's articles, each unpickled when a page first asks for it: a rebuild
-    after one edit reads the few articles its pages show, not ten thousand."""
-
-    def __init__(self, blobs: list[bytes], bodies: BodyStore) -> None:
-        self._blobs = blobs
-        self._loaded: dict[int, Article] = {}
-        self._bodies = bodies
-
-    def __len__(self) -> int:
-        return len(self._blobs)
-
-    @overload
-    def __getitem__(self, index: int) -> Article: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Article]: ...
-
-    def __getitem__(self, index: int | slice) -> Article | list[Article]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self._blobs)
-        article = self._loaded.get(index)
-        if article is None:
-            article = pickle.loads(self._blobs[index])
-            object.__setattr__(article, "bodies", self._bodies)  # the snapshot's, shared
-            self._loaded[index] = article
-        return article
-
-
-@dataclass
-class SiteSnapshot:
-    """The site model of the last full build into an output folder, kept (in the cache, and
-    in memory by the dev server) so that a rebuild after edits to articles' bodies only,
-    the usual edit, touches those articles' pages and nothing else."""
-
-    ident: str  # named by the output record it goes with
-    site: Site  # of `StoredArticle`s sharing `bodies`
-    bodies: BodyStore
-    related: tuple[tuple[int, ...], ...]
-    index: dict[str, int]  # source -> article index, of published articles
-    depends: dict[int, tuple[str, ...]]  # article index -> page units whose key includes it
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["site"] = replace(self.site, articles=())
-        state["articles"] = [pickle.dumps(a, pickle.HIGHEST_PROTOCOL) for a in self.site.articles]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        blobs = state.pop("articles")
-        self.__dict__.update(state)
-        articles = LazyArticles(blobs, self.bodies)
-        self.site = replace(self.site, articles=articles)  # type: ignore[arg-type]
-
-
-def unit_call(renderer: PageRenderer, ident: str, index: dict[str, int]) -> Callable[[], Any]:
-    """The render call of an article, listing or home page unit, from its `page_units` id."""
-    kind, _, rest = ident.partition(":")
-    if kind == "article":
-        return partial(renderer.article, index[rest])
-    if kind in ("section", "tag"):
-        slug, number = rest.rsplit(":", 1)
-        listings = renderer.site.sections if kind == "section" else renderer.site.tags
-        listed = next(item for item in listings if item.slug == slug)
-        return partial(getattr(renderer, kind), listed, int(number))
-    if ident == "home":
-        return renderer.home
-    raise ValueError(f"no page unit {ident}")
 
 
 def _stable_until(parsed: Sequence[ParsedSource], published: Sequence[ParsedSource],
@@ -782,7 +429,7 @@ def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record:
         index = snapshot.index.get(source)
         if index is not None:  # else not published: no page shows it
             locators[source] = new[2]
-            article_keys[index] = _article_digest(site.articles[index], scan.keys[source])
+            article_keys[index] = article_digest(site.articles[index], scan.keys[source])
             touched.add(index)
     if not trust_output and not _intact(out_dir, record.stamps, record.stamps):
         return None
@@ -795,7 +442,7 @@ def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record:
         for ident in sorted({u for i in touched for u in snapshot.depends.get(i, ())}):
             call = unit_call(renderer, ident, snapshot.index)
             key, _shown = unit_key(call, renderer, article_keys, nav)
-            outputs, found = _render_unit(renderer, call)
+            outputs, found = render_unit(renderer, call)
             if found:  # a template error: the full build reports it with everything else
                 return None
             for output in outputs:
@@ -907,7 +554,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
     stored = replace(site, articles=tuple(StoredArticle.of(a, bodies) for a in site.articles))
     renderer = PageRenderer(theme, stored, related_all(site))
     units = page_units(renderer)
-    article_keys = [_article_digest(a, body_keys[a.source]) for a in site.articles]
+    article_keys = [article_digest(a, body_keys[a.source]) for a in site.articles]
     nav = digest(page_salt, repr(renderer.view))
     keys: list[str | None] = []
     depends: dict[int, list[str]] = {}
@@ -946,10 +593,10 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
                 kept[index] = files
         state = {"renderer": renderer, "units": units, "staging": writer.staging,
                  "made_dirs": set()}
-        tasks = _chunks(to_render)
-        pool = _Pool(jobs, state, len(tasks))
+        tasks = chunks(to_render)
+        pool = WorkerPool(jobs, state, len(tasks))
         try:
-            results = (done for chunk in pool.map(_render_chunk, tasks) for done in chunk)
+            results = (done for chunk in pool.map(render_chunk, tasks) for done in chunk)
             upcoming = next(results, None)
             for index, (ident, _call) in enumerate(units):
                 if upcoming is None or upcoming[0] != index:  # kept from the previous build

@@ -435,7 +435,8 @@ class CacheDamaged(Exception):
 
 # The modules that decide how a content file is parsed; a change anywhere else in newsgen
 # leaves parsed articles valid (and is covered by `code_digest()` for pages).
-PARSING_MODULES = ("content.py", "markup.py", "models.py", "config.py", "errors.py", "cache.py")
+PARSING_MODULES = ("content.py", "markup.py", "models.py", "config.py", "errors.py", "cache.py",
+                   "workers.py")
 
 
 def code_digest(modules: Iterable[str] | None = None) -> str:
