@@ -184,6 +184,27 @@ def test_damaged_or_half_written_cache_entries_are_ignored(site: SiteDir, tmp_pa
     assert tree(site.out) == reference
 
 
+@pytest.mark.parametrize("damaged", ["articles/*", "output-*.site.pickle", "output-*.pickle"])
+def test_a_body_edit_after_a_damaged_site_snapshot_is_still_right(
+        site: SiteDir, tmp_path: Path, damaged: str) -> None:
+    """An edit to a body alone is rebuilt from the last full build's site snapshot; a
+    snapshot cut short by a crash is detected, and the build is right all the same."""
+    newsroom(site)
+    twins = Twins(site, tmp_path, warm=False)
+    twins.build()
+    for round_ in range(2):
+        site.add("06", title="Новость номер 6", section="Политика", lede="Лид 6.",
+                 body=f"Правка номер {round_}.", tags=["Выборы"],
+                 date="2026-11-16T10:00:00", slug="novost-6")
+        targets = sorted((site.root / CACHE_DIR).glob(damaged))
+        assert targets
+        for path in targets:
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 2])
+        built = twins.build()
+        assert f"Правка номер {round_}.".encode() in built["politika/novost-6/index.html"]
+
+
 def test_bodies_missing_from_the_cache_are_made_again(site: SiteDir) -> None:
     """Someone cleans the cache's body files but not its index: nothing is shown empty."""
     newsroom(site)

@@ -27,7 +27,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -76,16 +76,24 @@ def _unseal(data: bytes) -> memoryview | None:
 def write_atomically(path: Path, *data: bytes) -> None:
     """Write `data` to `path` so that a reader sees the old file or the new one, never half.
     Several parts are written one after the other (no copy of a large payload is made)."""
+    _write_parts(path, data)
+
+
+def _write_parts(path: Path, parts: Iterable[bytes]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         handle = open(temporary, "wb")  # noqa: SIM115 - closed by the `with` below
     except FileNotFoundError:  # the folder's first entry: make it only then
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(temporary, "wb")  # noqa: SIM115
-    with handle:
-        for part in data:
-            handle.write(part)
-    os.replace(temporary, path)
+    try:
+        with handle:
+            for part in parts:
+                handle.write(part)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read_sealed(path: Path) -> memoryview | None:
@@ -95,39 +103,62 @@ def read_sealed(path: Path) -> memoryview | None:
         return None
 
 
-def store_bodies(cache_dir: Path, keys: Sequence[str], bodies: Sequence[str]) -> list[str]:
-    """Store rendered bodies together in one pack file and return a locator for each.
-
-    Creating a file costs far more than writing to one on the disks seen here (a quarter
-    to half a millisecond each), so the bodies parsed together share a pack. Each body is
-    sealed on its own, so a damaged pack is detected body by body."""
-    if not bodies:
-        return []
-    pack = digest(*keys)
-    parts: list[bytes] = []
+def write_pack(path: Path, items: Iterable[bytes]) -> list[str]:
+    """Write items one after the other into one file, each sealed on its own (a damaged
+    pack is detected item by item), and return each one's locator ('offset:length').
+    Items are written as they come: a pack of 100,000 articles is never in memory."""
     locators: list[str] = []
     offset = 0
-    for html in bodies:
-        sealed = b"".join(_seal(html.encode("utf-8")))
-        locators.append(f"{pack}:{offset}:{len(sealed)}")
-        parts.append(sealed)
-        offset += len(sealed)
-    path = cache_dir / "bodies" / pack
-    if not path.exists():
-        write_atomically(path, *parts)
+
+    def sealed() -> Iterator[bytes]:
+        nonlocal offset
+        for item in items:
+            data = b"".join(_seal(item))
+            locators.append(f"{offset}:{len(data)}")
+            offset += len(data)
+            yield data
+
+    _write_parts(path, sealed())
     return locators
 
 
-def load_body(cache_dir: Path, locator: str) -> str | None:
-    """A body stored by `store_bodies`, or None when its pack is gone or damaged."""
+def read_from_pack(path: Path | str, locator: str) -> bytes | None:
+    """An item written by `write_pack`, or None when the pack is gone or damaged."""
     try:
-        pack, offset, length = locator.split(":")
-        with open(f"{cache_dir}{os.sep}bodies{os.sep}{pack}", "rb") as handle:
+        offset, length = locator.split(":")
+        with open(path, "rb") as handle:
             handle.seek(int(offset))
             payload = _unseal(handle.read(int(length)))
     except (OSError, ValueError):
         return None
-    return None if payload is None else str(payload, "utf-8")
+    return None if payload is None else bytes(payload)
+
+
+def store_bodies(cache_dir: Path, keys: Sequence[str], bodies: Sequence[str]) -> list[str]:
+    """Store rendered bodies together in one pack file and return a locator for each.
+
+    Creating a file costs far more than writing to one on the disks seen here (a quarter
+    to half a millisecond each), so the bodies parsed together share a pack."""
+    if not bodies:
+        return []
+    pack = digest(*keys)
+    path = cache_dir / "bodies" / pack
+    if path.exists():  # the same keys: the same bodies, already stored
+        offsets, offset = [], 0
+        for html in bodies:
+            size = len(b"".join(_seal(html.encode("utf-8"))))
+            offsets.append(f"{offset}:{size}")
+            offset += size
+    else:
+        offsets = write_pack(path, (html.encode("utf-8") for html in bodies))
+    return [f"{pack}:{where}" for where in offsets]
+
+
+def load_body(cache_dir: Path, locator: str) -> str | None:
+    """A body stored by `store_bodies`, or None when its pack is gone or damaged."""
+    pack, _, where = locator.partition(":")
+    data = read_from_pack(f"{cache_dir}{os.sep}bodies{os.sep}{pack}", where)
+    return None if data is None else str(data, "utf-8")
 
 
 @dataclass
@@ -193,6 +224,7 @@ class BuildCache:
         """Forget everything, on disk and in memory (other tools' folders in the cache
         folder, such as the dev server's output, are left alone)."""
         shutil.rmtree(self.dir / "bodies", ignore_errors=True)
+        shutil.rmtree(self.dir / "articles", ignore_errors=True)
         for entry in self.dir.glob("*.pickle*"):
             entry.unlink(missing_ok=True)
         self._files = None
@@ -331,15 +363,31 @@ class BuildCache:
         return self._outputs[name]
 
     def snapshot(self, out_dir: Path, ident: str) -> Any:
-        """The site snapshot saved with the last build into `out_dir`, if it is `ident`."""
+        """The site snapshot saved with the last build into `out_dir`, if it is `ident`.
+
+        A snapshot is any object with `ident`, `write_articles(path)` (called before it is
+        pickled: its articles go to a pack of their own, read back one by one) and
+        `attach(cache_dir)` (called after it is loaded)."""
         name = self._output_name(out_dir)
         snapshot = self._snapshots.get(name)
         if snapshot is None:
             snapshot = self._load_index(name.replace(".pickle", ".site.pickle"))
+            if snapshot is not None and getattr(snapshot, "ident", None) == ident:
+                snapshot.attach(self.dir)
         if snapshot is None or getattr(snapshot, "ident", None) != ident:
             return None
         self._snapshots[name] = snapshot
         return snapshot
+
+    def _save_snapshot(self, name: str, snapshot: Any) -> None:
+        folder = self.dir / "articles"
+        pack = folder / f"{name}-{snapshot.ident}"
+        snapshot.write_articles(pack)
+        write_atomically(self.dir / name.replace(".pickle", ".site.pickle"),
+                         *_seal(pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL)))
+        for older in folder.glob(f"{name}-*"):
+            if older != pack:
+                older.unlink(missing_ok=True)
 
     def commit_starting(self, out_dir: Path) -> None:
         write_atomically(self.dir / (self._output_name(out_dir) + ".pending"), b"")
@@ -350,7 +398,8 @@ class BuildCache:
         name = self._output_name(out_dir)
         if snapshot is not None:
             self._snapshots[name] = snapshot
-            self._save_index(name.replace(".pickle", ".site.pickle"), snapshot)
+            self._later(name.replace(".pickle", ".site.pickle"),
+                        lambda: self._save_snapshot(name, snapshot))
         self._outputs[name] = record
         self._save_index(name, record)
         self._later(name + ".done", lambda: self._commit_saved(name, out_dir))
@@ -368,6 +417,8 @@ class BuildCache:
                 record_name = label.name.removesuffix(".path")
                 (self.dir / record_name).unlink(missing_ok=True)
                 (self.dir / record_name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
+                for pack in self.dir.glob(f"articles/{record_name}-*"):
+                    pack.unlink(missing_ok=True)
                 label.unlink(missing_ok=True)
 
     def forget_output(self, out_dir: Path) -> None:
@@ -376,6 +427,8 @@ class BuildCache:
         self._snapshots.pop(name, None)
         (self.dir / name).unlink(missing_ok=True)
         (self.dir / name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
+        for pack in self.dir.glob(f"articles/{name}-*"):
+            pack.unlink(missing_ok=True)
 
     def finish(self, live: set[str]) -> None:
         """Save the indexes, keeping only the files this build looked at and the parsed

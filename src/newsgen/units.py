@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, overload
 
-from .cache import CacheDamaged, digest, load_body
+from .cache import CacheDamaged, digest, load_body, read_from_pack, write_pack
 from .models import Article, OutputFile, Site
 from .render import HOME_SECTION_SIZE, PageRenderer
 from .site import page_count
@@ -63,7 +63,7 @@ class BodyStore:
     locators: dict[str, str] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (BodyStore, (self.cache_dir,))
+        return (BodyStore, (Path(),))  # the loading cache attaches its own folder
 
     def body(self, source: str) -> str:
         html = load_body(self.cache_dir, self.locators.get(source, ""))
@@ -161,16 +161,17 @@ def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
 
 
 class LazyArticles(Sequence[Article]):
-    """A saved snapshot's articles, each unpickled when a page first asks for it: a rebuild
-    after one edit reads the few articles its pages show, not ten thousand."""
+    """A saved snapshot's articles, each read from its pack and unpickled when a page first
+    asks for it: a rebuild after one edit reads the few articles its pages show, not all."""
 
-    def __init__(self, blobs: list[bytes], bodies: BodyStore) -> None:
-        self._blobs = blobs
+    def __init__(self, pack: Path, locators: list[str], bodies: BodyStore) -> None:
+        self._pack = str(pack)
+        self._locators = locators
         self._loaded: dict[int, Article] = {}
         self._bodies = bodies
 
     def __len__(self) -> int:
-        return len(self._blobs)
+        return len(self._locators)
 
     @overload
     def __getitem__(self, index: int) -> Article: ...
@@ -182,10 +183,13 @@ class LazyArticles(Sequence[Article]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
-            index += len(self._blobs)
+            index += len(self._locators)
         article = self._loaded.get(index)
         if article is None:
-            article = pickle.loads(self._blobs[index])
+            data = read_from_pack(self._pack, self._locators[index])
+            if data is None:
+                raise CacheDamaged(f"article {index} of the site snapshot is missing")
+            article = pickle.loads(data)
             object.__setattr__(article, "bodies", self._bodies)  # the snapshot's, shared
             self._loaded[index] = article
         return article
@@ -203,17 +207,28 @@ class SiteSnapshot:
     related: tuple[tuple[int, ...], ...]
     index: dict[str, int]  # source -> article index, of published articles
     depends: dict[int, tuple[str, ...]]  # article index -> page units whose key includes it
+    # Where the articles were saved: a pack in the cache's articles/ folder.
+    articles_pack: str = ""
+    article_locators: list[str] = field(default_factory=list)
+
+    def write_articles(self, pack: Path) -> None:
+        """Save the articles, each pickled on its own, before the rest is pickled."""
+        if isinstance(self.site.articles, LazyArticles):
+            raise ValueError("a loaded snapshot is saved already")
+        self.article_locators = write_pack(
+            pack, (pickle.dumps(a, pickle.HIGHEST_PROTOCOL) for a in self.site.articles))
+        self.articles_pack = pack.name
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["site"] = replace(self.site, articles=())
-        state["articles"] = [pickle.dumps(a, pickle.HIGHEST_PROTOCOL) for a in self.site.articles]
-        return state
+        if not self.articles_pack:
+            raise ValueError("write_articles() first")
+        return {**self.__dict__, "site": replace(self.site, articles=())}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        blobs = state.pop("articles")
-        self.__dict__.update(state)
-        articles = LazyArticles(blobs, self.bodies)
+    def attach(self, cache_dir: Path) -> None:
+        """After loading: the articles and bodies are read from this cache folder."""
+        self.bodies.cache_dir = cache_dir
+        articles = LazyArticles(cache_dir / "articles" / self.articles_pack,
+                                self.article_locators, self.bodies)
         self.site = replace(self.site, articles=articles)  # type: ignore[arg-type]
 
 
