@@ -551,8 +551,9 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
 
     # Bodies stay in the cache; pages and feeds read the ones they show.
     bodies = BodyStore(cache.dir, {a.source: locators[a.source] for a in site.articles})
-    stored = replace(site, articles=tuple(StoredArticle.of(a, bodies) for a in site.articles))
-    renderer = PageRenderer(theme, stored, related_all(site))
+    # (The assembled articles are replaced, not kept beside: 100,000 of them weigh.)
+    site = replace(site, articles=tuple(StoredArticle.of(a, bodies) for a in site.articles))
+    renderer = PageRenderer(theme, site, related_all(site))
     units = page_units(renderer)
     article_keys = [article_digest(a, body_keys[a.source]) for a in site.articles]
     nav = digest(page_salt, repr(renderer.view))
@@ -626,7 +627,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
                 return False
             return writer.keep(spec.path, spec.source)
 
-        for output in feed_files(config, stored, now, unchanged=feed_unchanged):
+        for output in feed_files(config, site, now, unchanged=feed_unchanged):
             writer.write(output.path, output.data, output.source)
 
         # URLs that never break: redirects for moved articles, and the manifest.
@@ -661,7 +662,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         )
         ident = os.urandom(12).hex()
         snapshot = SiteSnapshot(
-            ident=ident, site=stored, bodies=bodies, related=renderer.related,
+            ident=ident, site=site, bodies=bodies, related=renderer.related,
             index={a.source: i for i, a in enumerate(site.articles)},
             depends={i: tuple(idents) for i, idents in depends.items()})
         cache.commit_done(out_dir, OutputRecord(
