@@ -22,7 +22,7 @@ from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, find_sources
 from .errors import BuildFailed, ContentError, did_you_mean, warning
 from .feeds import NEWS_WINDOW, FeedSpec, feed_file, feed_files, feed_specs
-from .models import ParsedSource, ScheduledChange, Site
+from .models import Article, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
 from .render import TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme
 from .site import assemble, is_published, next_scheduled_change, related_all, url_to_path
@@ -149,18 +149,27 @@ def check_templates(theme: Theme, site: Site) -> list[ContentError]:
     return problems
 
 
-def url_lines(site: Site) -> dict[tuple[str, str], int | None]:
+def url_line_finder(site: Site) -> Callable[[str, str], int | None]:
     """(output path, source) -> the front-matter line that decides that URL, so that a
-    clash or an unsafe path is reported where the editor can fix it."""
-    lines: dict[tuple[str, str], int | None] = {}
-    for article in site.articles:
+    clash or an unsafe path is reported where the editor can fix it. Looked up only for
+    a problem, so the index is made on the first one."""
+    by_source: dict[str, Article] = {}
+
+    def line(path: str, source: str) -> int | None:
+        if not by_source:
+            by_source.update((article.source, article) for article in site.articles)
+        article = by_source.get(source)
+        if article is None:
+            return None
         key_lines = article.key_lines
-        lines[(url_to_path(article.url), article.source)] = key_lines.get(
-            "slug" if article.meta.slug else "title")
+        if url_to_path(article.url) == path:
+            return key_lines.get("slug" if article.meta.slug else "title")
         for alias in article.meta.aliases:
-            lines[(url_to_path(alias_url(alias)), article.source)] = key_lines.get(
-                f"aliases[{alias}]", key_lines.get("aliases"))
-    return lines
+            if url_to_path(alias_url(alias)) == path:
+                return key_lines.get(f"aliases[{alias}]", key_lines.get("aliases"))
+        return None
+
+    return line
 
 
 def no_articles_warning(site_dir: Path) -> ContentError:
@@ -547,7 +556,6 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         site = replace(site, articles=tuple(
             replace(a, meta=replace(a.meta, template=None)) if a.source in named else a
             for a in site.articles))
-    claim_lines = url_lines(site)
 
     # Bodies stay in the cache; pages and feeds read the ones they show.
     bodies = BodyStore(cache.dir, {a.source: locators[a.source] for a in site.articles})
@@ -573,7 +581,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         files = old[1]
         return files if _intact(out_dir, (p for p, _ in files), record.stamps) else None
 
-    with OutputWriter(out_dir, previous=dict(record.stamps) or None) as writer:
+    with OutputWriter(out_dir, previous=dict(record.stamps) or None,
+                      line_of=url_line_finder(site)) as writer:
         for rel, (original, label) in statics.items():
             ident = "static:" + rel
             key = static_keys[rel]
@@ -602,13 +611,13 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
             for index, (ident, _call) in enumerate(units):
                 if upcoming is None or upcoming[0] != index:  # kept from the previous build
                     for path, source in kept[index]:
-                        writer.keep(path, source, claim_lines.get((path, source)))
+                        writer.keep(path, source)
                     made[ident] = (keys[index], kept[index])
                     continue
                 _, written, found_here = upcoming
                 problems += found_here
                 claimed = [(path, source) for path, source in written
-                           if writer.claim(path, source, claim_lines.get((path, source)))]
+                           if writer.claim(path, source)]
                 if keys[index] is not None and not found_here:
                     made[ident] = (keys[index], tuple(claimed))
                 upcoming = next(results, None)
@@ -664,7 +673,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         snapshot = SiteSnapshot(
             ident=ident, site=site, bodies=bodies, related=renderer.related,
             index={a.source: i for i, a in enumerate(site.articles)},
-            depends={i: tuple(idents) for i, idents in depends.items()})
+            depends=depends)
         cache.commit_done(out_dir, OutputRecord(
             units=made, stamps=stamps, frame=frame, keys=dict(body_keys), built_at=now,
             stable_until=_stable_until(parsed, published, now, options), result=result,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,10 +116,14 @@ def _text_list(key: str, value: Any) -> tuple[str, ...]:
         if isinstance(item, dict | list):
             raise _Invalid(f"'{key}' must be a list of strings, but one item is "
                            f"{_describe(item)}")
-        text = _text(key, item)
+        text = sys.intern(_text(key, item))  # tags and authors recur in thousands of articles
         if text not in result:
             result.append(text)
     return tuple(result)
+
+
+def _name(key: str, value: Any) -> str:
+    return sys.intern(_text(key, value))  # a section's name recurs in its every article
 
 
 def _datetime(key: str, value: Any, tz: ZoneInfo) -> dt.datetime | None:
@@ -174,7 +179,7 @@ def _fields(tz: ZoneInfo) -> dict[str, tuple[str, Field]]:
 
     return {
         "title": ("title", _text),
-        "section": ("section", _text),
+        "section": ("section", _name),
         "lede": ("lede", _text),
         "tags": ("tags", _text_list),
         "date": ("date", when),

@@ -136,6 +136,10 @@ def assemble(
     for name in config.sections:
         section_names.setdefault(slugify(name), name)
     tag_names: dict[str, str] = {}
+    # One link per section and per tag, shared by its articles (100,000 articles, each
+    # with its own copies, would weigh tens of megabytes).
+    section_links: dict[str, Link] = {}
+    tag_links: dict[str, Link] = {}
 
     articles: list[Article] = []
     for parsed in ordered:
@@ -145,7 +149,11 @@ def assemble(
             problems.append(ContentError(parsed.source, lines.get("section"),
                                          f"section '{meta.section}' gives an empty URL slug"))
             continue
-        section_name = section_names.setdefault(section_slug, meta.section)
+        section = section_links.get(section_slug)
+        if section is None:
+            section_name = section_names.setdefault(section_slug, meta.section)
+            section = section_links[section_slug] = Link(section_name, section_slug,
+                                                         section_url(section_slug))
         slug = meta.slug.strip("/") if meta.slug else make_slug(meta.title, config.slug_max_length)
         if not slug:
             key = "slug" if meta.slug else "title"
@@ -159,8 +167,10 @@ def assemble(
                 problems.append(ContentError(parsed.source, lines.get("tags"),
                                              f"tag '{tag}' gives an empty URL slug"))
                 continue
-            tag_name = tag_names.setdefault(tag_slug, tag)
-            link = Link(tag_name, tag_slug, tag_url(tag_slug))
+            link = tag_links.get(tag_slug)
+            if link is None:
+                tag_name = tag_names.setdefault(tag_slug, tag)
+                link = tag_links[tag_slug] = Link(tag_name, tag_slug, tag_url(tag_slug))
             if link not in tags:
                 tags.append(link)
         articles.append(Article(
@@ -169,7 +179,7 @@ def assemble(
             body_html=parsed.body_html,
             slug=slug,
             url=f"/{section_slug}/{slug}/",
-            section=Link(section_name, section_slug, section_url(section_slug)),
+            section=section,
             tags=tuple(tags),
             key_lines=lines,
         ))

@@ -206,7 +206,7 @@ class SiteSnapshot:
     bodies: BodyStore
     related: tuple[tuple[int, ...], ...]
     index: dict[str, int]  # source -> article index, of published articles
-    depends: dict[int, tuple[str, ...]]  # article index -> page units whose key includes it
+    depends: dict[int, list[str]]  # article index -> page units whose key includes it
     # Where the articles were saved: a pack in the cache's articles/ folder.
     articles_pack: str = ""
     article_locators: list[str] = field(default_factory=list)

@@ -19,6 +19,7 @@ import contextlib
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -48,7 +49,8 @@ class OutputWriter:
     """Collects output files in a staging folder; `commit()` swaps it in."""
 
     def __init__(self, out_dir: Path, previous: dict[str, tuple[int, ...]] | None = None,
-                 *, patch: bool = False) -> None:
+                 *, patch: bool = False,
+                 line_of: Callable[[str, str], int | None] | None = None) -> None:
         self.out_dir = out_dir.absolute()
         # Incremental only when the output is there and known file by file.
         self.previous = previous if previous and self.out_dir.is_dir() else None
@@ -62,7 +64,9 @@ class OutputWriter:
         self.staging.mkdir()
         self._root = str(self.staging) + os.sep
         self.sources: dict[str, str] = {}  # output path -> what made it
-        self.source_lines: dict[str, int | None] = {}  # output path -> line in that source
+        # The line of the source that decides an output path, asked only to report a
+        # problem with it (most outputs never need theirs).
+        self.line_of = line_of or (lambda path, source: None)
         self.problems: list[ContentError] = []
         self.made_dirs: set[str] = set()
         self._resolved: dict[tuple[str, str], bool] = {}
@@ -107,19 +111,19 @@ class OutputWriter:
             reason = "a path outside the output folder"
         if reason is not None:
             self.problems.append(ContentError(
-                source, line,
+                source, line if line is not None else self.line_of(path, source),
                 f"refusing to write '{path}': {reason} would leave the output folder"))
             return None
         earlier = self.sources.get(path)
         if earlier is not None:
             url = "/" + path.removesuffix("index.html")
-            earlier_line = self.source_lines.get(path)
+            earlier_line = self.line_of(path, earlier)
             where = earlier if earlier_line is None else f"{earlier}:{earlier_line}"
             self.problems.append(ContentError(
-                source, line, f"the URL {url} is also produced by {where}"))
+                source, line if line is not None else self.line_of(path, source),
+                f"the URL {url} is also produced by {where}"))
             return None
         self.sources[path] = source
-        self.source_lines[path] = line
         parent = os.path.dirname(path)
         if parent and parent not in self.made_dirs and not staged:
             (self.staging / parent).mkdir(parents=True, exist_ok=True)
@@ -144,7 +148,6 @@ class OutputWriter:
         if path in self.sources:
             return self._claim(path, source, line) is not None  # records the clash
         self.sources[path] = source
-        self.source_lines[path] = line
         self.kept.add(path)
         return True
 
