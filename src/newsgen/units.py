@@ -84,7 +84,7 @@ class _BodyFromCache:
         pass  # the body lives in the cache, not in the article
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredArticle(Article):
     """An article whose rendered body stays in the cache until it is shown, so that a
     site of 100,000 articles never holds every body in memory."""
@@ -97,9 +97,18 @@ class StoredArticle(Article):
         values = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
         return cls(**values, bodies=bodies)
 
+    # Pickled without its body (asking for it would read it from the cache).
+    def __getstate__(self) -> list[Any]:
+        return [getattr(self, name) for name in _STORED_FIELDS]
 
-StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment]
+    def __setstate__(self, state: list[Any]) -> None:
+        for name, value in zip(_STORED_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
+
+
+StoredArticle.body_html = _BodyFromCache()  # type: ignore[assignment,misc]
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article))  # looked up once, not per article
+_STORED_FIELDS = tuple(f.name for f in fields(StoredArticle) if f.name != "body_html")
 
 
 def article_digest(article: Article, key: str) -> str:
