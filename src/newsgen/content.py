@@ -12,16 +12,18 @@ import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from .config import Schema, YamlLoader, yaml_problem
 from .errors import ContentError, closest, did_you_mean, sort_key, warning
-from .markup import MarkdownRenderer
 from .models import FrontMatter, ParsedSource
 from .write import unsafe_reason
+
+if TYPE_CHECKING:  # Markdown is imported where articles are parsed, not on every run
+    from .markup import MarkdownRenderer
 
 CONTENT_DIR = "content"
 FENCE = "---"

@@ -19,7 +19,6 @@ import jinja2
 from .cache import CacheDamaged, digest, store_bodies
 from .content import parse_source
 from .errors import ContentError
-from .markup import MarkdownRenderer
 from .models import OutputFile
 from .render import PageRenderer
 from .write import write_staged
@@ -45,6 +44,8 @@ def parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any
     the key is made from the bytes read here."""
     renderer = _WORKER.get("markdown")
     if renderer is None:
+        from .markup import MarkdownRenderer  # only a build that parses needs Markdown
+
         renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
     tz, cache_dir, salt = _WORKER["tz"], _WORKER["cache_dir"], _WORKER["salt"]
     done: list[tuple[str, str | None, Any, str]] = []
