@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from babel.core import Locale, UnknownLocaleError
@@ -25,6 +26,8 @@ THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
 ARTICLE_TEMPLATE = "article.html"
 HOME_SECTION_SIZE = 5
+
+_Value = TypeVar("_Value")
 
 # Interface strings of the built-in theme, by language; templates read them as `t`.
 STRINGS: dict[str, dict[str, str]] = {
@@ -68,6 +71,23 @@ class SiteView:
     sections: tuple[Link, ...]
 
 
+def _remembered(func: Callable[[_Value], str]) -> Callable[[_Value], str]:
+    """A one-argument filter that computes each result once; an argument that cannot be a
+    dict key (a template may pass anything) is computed every time, errors included."""
+    results: dict[_Value, str] = {}
+
+    def remembered(value: _Value) -> str:
+        try:
+            return results[value]
+        except KeyError:
+            result = results[value] = func(value)
+            return result
+        except TypeError:  # unhashable
+            return func(value)
+
+    return remembered
+
+
 def _locale(language: str) -> Locale:
     try:
         return Locale.parse(language, sep="-")
@@ -98,17 +118,26 @@ class Theme:
         tz = config.tz
         prefix = config.path_prefix
 
-        @lru_cache(maxsize=4096)
+        # Babel takes microseconds per date, and a listing shows each article's date
+        # again and again: the date filters remember their results for the theme's
+        # lifetime (one build), and the long date is formatted once per day.
+        @cache
+        def day_long(day: dt.date) -> str:
+            return format_date(day, "d MMMM y", locale=locale)
+
+        @_remembered
         def date_long(value: dt.datetime | None) -> str:
             if value is None:
                 return ""
-            return format_date(value.astimezone(tz).date(), "d MMMM y", locale=locale)
+            return day_long(value.astimezone(tz).date())
 
+        @_remembered
         def date_time(value: dt.datetime | None) -> str:
             if value is None:
                 return ""
             return format_datetime(value.astimezone(tz), "d MMMM y, HH:mm", locale=locale)
 
+        @_remembered
         def iso(value: dt.datetime | None) -> str:
             return value.astimezone(tz).isoformat() if value else ""
 
