@@ -20,7 +20,15 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .errors import ContentError
 from .models import Article, Crumb, Link, OutputFile, Section, Site, Tag
-from .site import TAGS_URL, article_crumbs, breadcrumbs, paginate, related_all, url_to_path
+from .site import (
+    TAGS_URL,
+    article_crumbs,
+    breadcrumbs,
+    page_count,
+    pagination,
+    related_all,
+    url_to_path,
+)
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
@@ -287,10 +295,13 @@ class PageRenderer:
                  parents: tuple[tuple[str, str], ...] = (), only: int | None = None
                  ) -> list[OutputFile]:
         page_label = self.theme.strings["page"]
+        per_page = self.config.per_page
+        numbers = range(1, page_count(len(indexes), per_page) + 1)
+        if only is not None:  # one page of a long listing: make just that one
+            numbers = range(only, only + 1) if only in numbers else range(0)
         pages = []
-        for page in paginate(indexes, self.config.per_page, first_url):
-            if only is not None and page.number != only:
-                continue
+        for number in numbers:
+            page = pagination(indexes, per_page, first_url, number)
             trail = (*parents, (title, first_url))
             if page.number > 1:
                 trail = (*trail, (f"{page_label} {page.number}", page.url))
