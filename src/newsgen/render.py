@@ -275,12 +275,25 @@ class PageRenderer:
         self.view = SiteView(self.config.title, self.config.language, self.config.base_url,
                              self.config.home,
                              tuple(Link(s.name, s.slug, s.url) for s in site.sections))
+        self._navs: dict[str, Markup] = {}  # the menu, by the URL of the current section
+
+    def _nav(self, url: str) -> Markup:
+        """The sections' menu (`_nav.html`) of the page at `url`. It is the same on every
+        page of a section, so it is made once per section rather than on every page."""
+        current = next((s for s in self.view.sections if url.startswith(s.url)), None)
+        key = current.url if current else ""
+        nav = self._navs.get(key)
+        if nav is None:
+            nav = self._navs[key] = Markup(self.theme.render("_nav.html", {
+                "site": self.view, "current_section": current}))
+        return nav
 
     def _page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
         context.setdefault("crumbs", ())
         context["site"] = self.view
         context["canonical"] = self.config.absolute(url)
         context["url"] = url
+        context["nav"] = self._nav(url)
         context["crumbs_json_ld"] = (_crumb_json_ld(self.config, context["crumbs"])
                                      if context["crumbs"] else None)
         html = self.theme.render(template, context)
