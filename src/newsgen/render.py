@@ -62,6 +62,16 @@ STRINGS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
+class Strings(dict[str, str]):
+    """Interface strings whose keys are attributes too. Templates write `t.related`, which
+    Jinja tries as an attribute first: on a plain dict that fails (an exception, caught)
+    before the key is looked up, on every use of every string of every page."""
+
+    def __init__(self, strings: dict[str, str]) -> None:
+        super().__init__(strings)
+        self.__dict__.update(strings)
+
+
 def _script_safe(text: str) -> Markup:
     """JSON text for a <script> block: '<', '>' and '&' escaped so no text can close it."""
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
@@ -170,7 +180,7 @@ class Theme:
             date_long=date_long, date_time=date_time, iso=iso, href=href,
             absolute=config.absolute, json_ld=to_json_ld,
         )  # fmt: skip
-        self.strings = STRINGS.get(locale.language, STRINGS["en"])
+        self.strings = Strings(STRINGS.get(locale.language, STRINGS["en"]))
         self.env.globals["t"] = self.strings
 
     def template_names(self) -> list[str]:
