@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from babel.core import Locale, UnknownLocaleError
@@ -19,12 +21,22 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .errors import ContentError
 from .models import Article, Crumb, Link, OutputFile, Section, Site, Tag
-from .site import TAGS_URL, article_crumbs, breadcrumbs, paginate, related_all, url_to_path
+from .site import (
+    TAGS_URL,
+    article_crumbs,
+    breadcrumbs,
+    page_count,
+    pagination,
+    related_all,
+    url_to_path,
+)
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
 ARTICLE_TEMPLATE = "article.html"
 HOME_SECTION_SIZE = 5
+
+_Value = TypeVar("_Value")
 
 # Interface strings of the built-in theme, by language; templates read them as `t`.
 STRINGS: dict[str, dict[str, str]] = {
@@ -50,11 +62,34 @@ STRINGS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
+class Strings(dict[str, str]):
+    """Interface strings whose keys are attributes too. Templates write `t.related`, which
+    Jinja tries as an attribute first: on a plain dict that fails (an exception, caught)
+    before the key is looked up, on every use of every string of every page."""
+
+    def __init__(self, strings: dict[str, str]) -> None:
+        super().__init__(strings)
+        self.__dict__.update(strings)
+
+
+def _script_safe(text: str) -> Markup:
+    """JSON text for a <script> block: '<', '>' and '&' escaped so no text can close it."""
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 def to_json_ld(data: dict[str, Any]) -> Markup:
     """JSON for a <script> block: '<', '>' and '&' escaped so no text can close it."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
+    return _script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+# A JSON string literal exactly as json.dumps(..., ensure_ascii=False) writes one. Every page
+# carries JSON-LD, and writing its few fixed shapes directly takes a fraction of the time
+# json.dumps spends walking a dict made for it; the result is the same text, key for key.
+_q = encode_basestring
+
+
+def _q_list(items: Iterable[str]) -> str:
+    return "[" + ",".join(map(_q, items)) + "]"
 
 
 @dataclass(frozen=True)
@@ -66,6 +101,23 @@ class SiteView:
     base_url: str
     home_label: str
     sections: tuple[Link, ...]
+
+
+def _remembered(func: Callable[[_Value], str]) -> Callable[[_Value], str]:
+    """A one-argument filter that computes each result once; an argument that cannot be a
+    dict key (a template may pass anything) is computed every time, errors included."""
+    results: dict[_Value, str] = {}
+
+    def remembered(value: _Value) -> str:
+        try:
+            return results[value]
+        except KeyError:
+            result = results[value] = func(value)
+            return result
+        except TypeError:  # unhashable
+            return func(value)
+
+    return remembered
 
 
 def _locale(language: str) -> Locale:
@@ -98,17 +150,26 @@ class Theme:
         tz = config.tz
         prefix = config.path_prefix
 
-        @lru_cache(maxsize=4096)
+        # Babel takes microseconds per date, and a listing shows each article's date
+        # again and again: the date filters remember their results for the theme's
+        # lifetime (one build), and the long date is formatted once per day.
+        @cache
+        def day_long(day: dt.date) -> str:
+            return format_date(day, "d MMMM y", locale=locale)
+
+        @_remembered
         def date_long(value: dt.datetime | None) -> str:
             if value is None:
                 return ""
-            return format_date(value.astimezone(tz).date(), "d MMMM y", locale=locale)
+            return day_long(value.astimezone(tz).date())
 
+        @_remembered
         def date_time(value: dt.datetime | None) -> str:
             if value is None:
                 return ""
             return format_datetime(value.astimezone(tz), "d MMMM y, HH:mm", locale=locale)
 
+        @_remembered
         def iso(value: dt.datetime | None) -> str:
             return value.astimezone(tz).isoformat() if value else ""
 
@@ -119,7 +180,7 @@ class Theme:
             date_long=date_long, date_time=date_time, iso=iso, href=href,
             absolute=config.absolute, json_ld=to_json_ld,
         )  # fmt: skip
-        self.strings = STRINGS.get(locale.language, STRINGS["en"])
+        self.strings = Strings(STRINGS.get(locale.language, STRINGS["en"]))
         self.env.globals["t"] = self.strings
 
     def template_names(self) -> list[str]:
@@ -162,14 +223,13 @@ class Theme:
 
 
 def _crumb_json_ld(config: SiteConfig, crumbs: tuple[Crumb, ...]) -> Markup:
-    return to_json_ld({
-        "@context": "https://schema.org",
-        "@type": "BreadcrumbList",
-        "itemListElement": [
-            {"@type": "ListItem", "position": n, "name": c.label, "item": config.absolute(c.url)}
-            for n, c in enumerate(crumbs, start=1)
-        ],
-    })
+    """The schema.org BreadcrumbList of a page's crumbs."""
+    items = ",".join(
+        f'{{"@type":"ListItem","position":{n},"name":{_q(c.label)},'
+        f'"item":{_q(config.absolute(c.url))}}}'
+        for n, c in enumerate(crumbs, start=1))
+    return _script_safe('{"@context":"https://schema.org","@type":"BreadcrumbList",'
+                        f'"itemListElement":[{items}]}}')
 
 
 def _image_url(config: SiteConfig, image: str | None) -> str | None:
@@ -181,32 +241,32 @@ def _image_url(config: SiteConfig, image: str | None) -> str | None:
 
 
 def article_json_ld(config: SiteConfig, article: Article) -> Markup:
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": article.title,
-        "description": article.lede,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": config.absolute(article.url)},
-        "url": config.absolute(article.url),
-        "articleSection": article.section.name,
-        "inLanguage": config.language,
-        "publisher": {"@type": "Organization", "name": config.title,
-                      "url": config.absolute("/")},
-    }
+    """The schema.org NewsArticle of an article page."""
+    url = _q(config.absolute(article.url))
+    parts = [
+        '{"@context":"https://schema.org","@type":"NewsArticle"',
+        f',"headline":{_q(article.title)},"description":{_q(article.lede)}',
+        f',"mainEntityOfPage":{{"@type":"WebPage","@id":{url}}},"url":{url}',
+        f',"articleSection":{_q(article.section.name)},"inLanguage":{_q(config.language)}',
+        f',"publisher":{{"@type":"Organization","name":{_q(config.title)},'
+        f'"url":{_q(config.absolute("/"))}}}',
+    ]
     if article.date:
-        data["datePublished"] = article.date.isoformat()
+        parts.append(f',"datePublished":{_q(article.date.isoformat())}')
     if article.modified:
-        data["dateModified"] = article.modified.isoformat()
+        parts.append(f',"dateModified":{_q(article.modified.isoformat())}')
     if article.authors:
-        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+        people = ",".join(f'{{"@type":"Person","name":{_q(name)}}}' for name in article.authors)
+        parts.append(f',"author":[{people}]')
     else:
-        data["author"] = {"@type": "Organization", "name": config.title}
+        parts.append(f',"author":{{"@type":"Organization","name":{_q(config.title)}}}')
     image = _image_url(config, article.meta.image)
     if image:
-        data["image"] = [image]
+        parts.append(f',"image":{_q_list([image])}')
     if article.tags:
-        data["keywords"] = [t.name for t in article.tags]
-    return to_json_ld(data)
+        parts.append(f',"keywords":{_q_list(t.name for t in article.tags)}')
+    parts.append("}")
+    return _script_safe("".join(parts))
 
 
 class PageRenderer:
@@ -225,12 +285,25 @@ class PageRenderer:
         self.view = SiteView(self.config.title, self.config.language, self.config.base_url,
                              self.config.home,
                              tuple(Link(s.name, s.slug, s.url) for s in site.sections))
+        self._navs: dict[str, Markup] = {}  # the menu, by the URL of the current section
+
+    def _nav(self, url: str) -> Markup:
+        """The sections' menu (`_nav.html`) of the page at `url`. It is the same on every
+        page of a section, so it is made once per section rather than on every page."""
+        current = next((s for s in self.view.sections if url.startswith(s.url)), None)
+        key = current.url if current else ""
+        nav = self._navs.get(key)
+        if nav is None:
+            nav = self._navs[key] = Markup(self.theme.render("_nav.html", {
+                "site": self.view, "current_section": current}))
+        return nav
 
     def _page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
         context.setdefault("crumbs", ())
         context["site"] = self.view
         context["canonical"] = self.config.absolute(url)
         context["url"] = url
+        context["nav"] = self._nav(url)
         context["crumbs_json_ld"] = (_crumb_json_ld(self.config, context["crumbs"])
                                      if context["crumbs"] else None)
         html = self.theme.render(template, context)
@@ -258,10 +331,13 @@ class PageRenderer:
                  parents: tuple[tuple[str, str], ...] = (), only: int | None = None
                  ) -> list[OutputFile]:
         page_label = self.theme.strings["page"]
+        per_page = self.config.per_page
+        numbers = range(1, page_count(len(indexes), per_page) + 1)
+        if only is not None:  # one page of a long listing: make just that one
+            numbers = range(only, only + 1) if only in numbers else range(0)
         pages = []
-        for page in paginate(indexes, self.config.per_page, first_url):
-            if only is not None and page.number != only:
-                continue
+        for number in numbers:
+            page = pagination(indexes, per_page, first_url, number)
             trail = (*parents, (title, first_url))
             if page.number > 1:
                 trail = (*trail, (f"{page_label} {page.number}", page.url))

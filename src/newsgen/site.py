@@ -221,17 +221,20 @@ def page_count(items: int, per_page: int) -> int:
 def paginate(items: Sequence[int], per_page: int, first_url: str) -> list[Pagination]:
     """Split a newest-first list into pages: the first at `first_url`, then `page/N/`."""
     count = page_count(len(items), per_page)
-    pages = []
-    for number in range(1, count + 1):
-        pages.append(Pagination(
-            number=number,
-            count=count,
-            url=page_url(first_url, number),
-            prev_url=page_url(first_url, number - 1) if number > 1 else None,
-            next_url=page_url(first_url, number + 1) if number < count else None,
-            items=tuple(items[(number - 1) * per_page : number * per_page]),
-        ))
-    return pages
+    return [pagination(items, per_page, first_url, number) for number in range(1, count + 1)]
+
+
+def pagination(items: Sequence[int], per_page: int, first_url: str, number: int) -> Pagination:
+    """Page `number` of `paginate(items, per_page, first_url)`, without making the others."""
+    count = page_count(len(items), per_page)
+    return Pagination(
+        number=number,
+        count=count,
+        url=page_url(first_url, number),
+        prev_url=page_url(first_url, number - 1) if number > 1 else None,
+        next_url=page_url(first_url, number + 1) if number < count else None,
+        items=tuple(items[(number - 1) * per_page : number * per_page]),
+    )
 
 
 def breadcrumbs(home_label: str, *trail: tuple[str, str]) -> tuple[Crumb, ...]:
