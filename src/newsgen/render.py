@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,24 +71,11 @@ class Strings(dict[str, str]):
         self.__dict__.update(strings)
 
 
-def _script_safe(text: str) -> Markup:
-    """JSON text for a <script> block: '<', '>' and '&' escaped so no text can close it."""
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
 def to_json_ld(data: dict[str, Any]) -> Markup:
     """JSON for a <script> block: '<', '>' and '&' escaped so no text can close it."""
-    return _script_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-
-
-# A JSON string literal exactly as json.dumps(..., ensure_ascii=False) writes one. Every page
-# carries JSON-LD, and writing its few fixed shapes directly takes a fraction of the time
-# json.dumps spends walking a dict made for it; the result is the same text, key for key.
-_q = encode_basestring
-
-
-def _q_list(items: Iterable[str]) -> str:
-    return "[" + ",".join(map(_q, items)) + "]"
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
 
 
 @dataclass(frozen=True)
@@ -223,13 +209,14 @@ class Theme:
 
 
 def _crumb_json_ld(config: SiteConfig, crumbs: tuple[Crumb, ...]) -> Markup:
-    """The schema.org BreadcrumbList of a page's crumbs."""
-    items = ",".join(
-        f'{{"@type":"ListItem","position":{n},"name":{_q(c.label)},'
-        f'"item":{_q(config.absolute(c.url))}}}'
-        for n, c in enumerate(crumbs, start=1))
-    return _script_safe('{"@context":"https://schema.org","@type":"BreadcrumbList",'
-                        f'"itemListElement":[{items}]}}')
+    return to_json_ld({
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": c.label, "item": config.absolute(c.url)}
+            for n, c in enumerate(crumbs, start=1)
+        ],
+    })
 
 
 def _image_url(config: SiteConfig, image: str | None) -> str | None:
@@ -241,32 +228,32 @@ def _image_url(config: SiteConfig, image: str | None) -> str | None:
 
 
 def article_json_ld(config: SiteConfig, article: Article) -> Markup:
-    """The schema.org NewsArticle of an article page."""
-    url = _q(config.absolute(article.url))
-    parts = [
-        '{"@context":"https://schema.org","@type":"NewsArticle"',
-        f',"headline":{_q(article.title)},"description":{_q(article.lede)}',
-        f',"mainEntityOfPage":{{"@type":"WebPage","@id":{url}}},"url":{url}',
-        f',"articleSection":{_q(article.section.name)},"inLanguage":{_q(config.language)}',
-        f',"publisher":{{"@type":"Organization","name":{_q(config.title)},'
-        f'"url":{_q(config.absolute("/"))}}}',
-    ]
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.lede,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": config.absolute(article.url)},
+        "url": config.absolute(article.url),
+        "articleSection": article.section.name,
+        "inLanguage": config.language,
+        "publisher": {"@type": "Organization", "name": config.title,
+                      "url": config.absolute("/")},
+    }
     if article.date:
-        parts.append(f',"datePublished":{_q(article.date.isoformat())}')
+        data["datePublished"] = article.date.isoformat()
     if article.modified:
-        parts.append(f',"dateModified":{_q(article.modified.isoformat())}')
+        data["dateModified"] = article.modified.isoformat()
     if article.authors:
-        people = ",".join(f'{{"@type":"Person","name":{_q(name)}}}' for name in article.authors)
-        parts.append(f',"author":[{people}]')
+        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
     else:
-        parts.append(f',"author":{{"@type":"Organization","name":{_q(config.title)}}}')
+        data["author"] = {"@type": "Organization", "name": config.title}
     image = _image_url(config, article.meta.image)
     if image:
-        parts.append(f',"image":{_q_list([image])}')
+        data["image"] = [image]
     if article.tags:
-        parts.append(f',"keywords":{_q_list(t.name for t in article.tags)}')
-    parts.append("}")
-    return _script_safe("".join(parts))
+        data["keywords"] = [t.name for t in article.tags]
+    return to_json_ld(data)
 
 
 class PageRenderer:
