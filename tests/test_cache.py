@@ -142,6 +142,23 @@ def test_unchanged_pages_are_not_rewritten(site: SiteDir) -> None:
     assert "Исправленный текст." in site.page("/politika/novost-2/")
 
 
+def test_a_template_edit_makes_again_only_the_pages_that_use_it(site: SiteDir) -> None:
+    newsroom(site)
+    site.build()
+    pages = {name: site.out / path for name, path in [
+        ("tag", "tags/vybory/index.html"), ("article", "politika/novost-0/index.html"),
+        ("section", "politika/index.html"), ("home", "index.html")]}
+    before = {name: path.stat().st_mtime_ns for name, path in pages.items()}
+    theme_tag = Path(__file__).parents[1] / "src/newsgen/theme/templates/tag.html"
+    site.write("templates/tag.html", theme_tag.read_text(encoding="utf-8").replace(
+        "<h1>{{ heading }}</h1>", "<h1 class=edited>{{ heading }}</h1>"))
+    site.build()
+    assert b"<h1 class=edited>" in pages["tag"].read_bytes()
+    assert pages["tag"].stat().st_mtime_ns != before["tag"]
+    for name in ("article", "section", "home"):
+        assert pages[name].stat().st_mtime_ns == before[name], name
+
+
 def test_a_page_changed_by_hand_in_the_output_is_built_again(site: SiteDir) -> None:
     newsroom(site)
     site.build()

@@ -497,7 +497,9 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
     record = cache.output_record(out_dir)
     salt = parsing_salt(cache, config)
     templates_key = _tree_digest(site_dir / TEMPLATES_DIR, THEME_DIR / TEMPLATES_DIR)
-    page_salt = digest(cache.code, repr(config), templates_key)
+    # Pages add the templates they are made with (`PageRenderer.templates_of`): an edit
+    # to one template makes again only the pages that use it.
+    page_salt = digest(cache.code, repr(config))
     statics = static_files(site_dir)
 
     cache.begin()
@@ -511,7 +513,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         cache.remember("scan", scan_key, scan)
         static_keys = {rel: digest(cache.file_digest(path)[0], label)
                        for rel, (path, label) in statics.items()}
-        frame = digest(page_salt, repr(replace(options, now=None, site_dir=Path(), out_dir=None)),
+        frame = digest(page_salt, templates_key,
+                       repr(replace(options, now=None, site_dir=Path(), out_dir=None)),
                        repr(config_problems), str((site_dir / CONTENT_DIR).is_dir()),
                        *(f"{rel}\0{key}" for rel, key in static_keys.items()))
         if _record_holds(record, frame, scan, now):

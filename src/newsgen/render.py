@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 import jinja2
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
+from jinja2 import meta
 from markupsafe import Markup
 
+from .cache import digest
 from .config import SiteConfig
 from .errors import ContentError
 from .models import Article, Crumb, Link, OutputFile, Section, Site, Tag
@@ -33,6 +35,13 @@ from .site import (
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
 ARTICLE_TEMPLATE = "article.html"
+# The template of each kind of page (`PageRenderer`'s methods), and of the sections' menu
+# that every page but a redirect stub carries.
+PAGE_TEMPLATES = {
+    "section": "section.html", "tag": "tag.html", "tags_index": "tags.html",
+    "home": "home.html", "not_found": "404.html", "redirect": "redirect.html",
+}
+NAV_TEMPLATE = "_nav.html"
 HOME_SECTION_SIZE = 5
 
 _Value = TypeVar("_Value")
@@ -168,6 +177,7 @@ class Theme:
         )  # fmt: skip
         self.strings = Strings(STRINGS.get(locale.language, STRINGS["en"]))
         self.env.globals["t"] = self.strings
+        self._fingerprints: dict[str, str] = {}
 
     def template_names(self) -> list[str]:
         return sorted(n for n in self.env.list_templates() if not n.startswith(("_", ".")))
@@ -183,6 +193,49 @@ class Theme:
 
     def render(self, name: str, context: dict[str, Any]) -> str:
         return self.env.get_template(name).render(context)
+
+    def fingerprint(self, name: str) -> str:
+        """A digest of template `name` and of every template it extends, includes or
+        imports, so that a page is made again only when one of those changed. When one of
+        them names another by an expression, or cannot be read, every template counts."""
+        known = self._fingerprints.get(name)
+        if known is not None:
+            return known
+        used: set[str] = set()
+        todo = [name]
+        sources: list[str] = []
+        while todo:
+            current = todo.pop()
+            if current in used:
+                continue
+            used.add(current)
+            try:
+                source = self._source(current)
+                references = list(meta.find_referenced_templates(self.env.parse(source)))
+            except jinja2.TemplateError:
+                references = [None]
+            if None in references:
+                sources = ["*every template*", *self._every_source()]
+                break
+            sources += [current, source]
+            todo += [ref for ref in references if ref is not None]
+        value = self._fingerprints[name] = digest(*sources)
+        return value
+
+    def _source(self, name: str) -> str:
+        loader = self.env.loader
+        assert loader is not None  # set in __init__
+        return loader.get_source(self.env, name)[0]
+
+    def _every_source(self) -> list[str]:
+        names = self.env.list_templates()
+        parts = []
+        for template in sorted(names):
+            try:
+                parts += [template, self._source(template)]
+            except jinja2.TemplateError:
+                parts += [template, ""]
+        return parts
 
     def describe_error(self, exc: Exception) -> ContentError:
         """A template problem as `templates/x.html:line: message`."""
@@ -281,9 +334,20 @@ class PageRenderer:
         key = current.url if current else ""
         nav = self._navs.get(key)
         if nav is None:
-            nav = self._navs[key] = Markup(self.theme.render("_nav.html", {
+            nav = self._navs[key] = Markup(self.theme.render(NAV_TEMPLATE, {
                 "site": self.view, "current_section": current}))
         return nav
+
+    def templates_of(self, kind: str, args: tuple[Any, ...]) -> str:
+        """A digest of the templates a page unit (`kind` as in `PAGE_TEMPLATES`, or
+        'article' with its index) is made with: its own, and the sections' menu."""
+        if kind == "article":
+            template = self.site.articles[args[0]].meta.template or ARTICLE_TEMPLATE
+        else:
+            template = PAGE_TEMPLATES[kind]
+        if kind == "redirect":
+            return self.theme.fingerprint(template)
+        return digest(self.theme.fingerprint(template), self.theme.fingerprint(NAV_TEMPLATE))
 
     def _page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
         context.setdefault("crumbs", ())
@@ -341,7 +405,7 @@ class PageRenderer:
 
     def section(self, section: Section, number: int | None = None) -> list[OutputFile]:
         """The section's listing pages: all of them, or page `number` only."""
-        return self._listing("section.html", f"section '{section.name}'", section.name,
+        return self._listing(PAGE_TEMPLATES["section"], f"section '{section.name}'", section.name,
                              section.description, section.url, section.articles,
                              {"section": section,
                               "feeds": [(section.name, section.url + "feed.xml")]},
@@ -349,7 +413,7 @@ class PageRenderer:
 
     def tag(self, tag: Tag, number: int | None = None) -> list[OutputFile]:
         """The tag's listing pages: all of them, or page `number` only."""
-        return self._listing("tag.html", f"tag '{tag.name}'", tag.name, "", tag.url,
+        return self._listing(PAGE_TEMPLATES["tag"], f"tag '{tag.name}'", tag.name, "", tag.url,
                              tag.articles,
                              {"tag": tag, "feeds": [(tag.name, tag.url + "feed.xml")]},
                              parents=((self.theme.strings["tags"], TAGS_URL),),
@@ -357,7 +421,7 @@ class PageRenderer:
 
     def tags_index(self) -> OutputFile:
         t = self.theme.strings
-        return self._page("tags.html", "tags index", TAGS_URL, {
+        return self._page(PAGE_TEMPLATES["tags_index"], "tags index", TAGS_URL, {
             "title": t["all_tags"],
             "description": t["all_tags"],
             "crumbs": breadcrumbs(self.config.home, (t["all_tags"], TAGS_URL)),
@@ -366,7 +430,7 @@ class PageRenderer:
 
     def home(self) -> OutputFile:
         blocks = [(s, self.articles(s.articles[:HOME_SECTION_SIZE])) for s in self.site.sections]
-        return self._page("home.html", "home page", "/", {
+        return self._page(PAGE_TEMPLATES["home"], "home page", "/", {
             "title": self.config.title,
             "crumbs": breadcrumbs(self.config.home),
             "description": self.config.title,
@@ -377,14 +441,14 @@ class PageRenderer:
 
     def not_found(self) -> OutputFile:
         t = self.theme.strings
-        return self._page("404.html", "404 page", "/404.html", {
+        return self._page(PAGE_TEMPLATES["not_found"], "404 page", "/404.html", {
             "title": t["not_found"], "description": t["not_found"],
             "crumbs": breadcrumbs(self.config.home, (t["not_found"], "/404.html")),
         })
 
     def redirect(self, from_url: str, to_url: str, source: str) -> OutputFile:
         """A stub at an old URL that sends readers and crawlers to the article's URL."""
-        html = self.theme.render("redirect.html", {
+        html = self.theme.render(PAGE_TEMPLATES["redirect"], {
             "site": self.view, "target": self.config.absolute(to_url),
             "title": self.theme.strings["moved"],
         })

@@ -128,25 +128,28 @@ def unit_key(call: Callable[[], Any], renderer: PageRenderer, article_keys: Sequ
     args: tuple[Any, ...] = getattr(call, "args", ())
     if name == "article":
         shown = (args[0], *renderer.related[args[0]])
-        return digest(nav, "article", *(article_keys[i] for i in shown)), shown
+        return digest(nav, renderer.templates_of(name, args), "article",
+                      *(article_keys[i] for i in shown)), shown
     if name in ("section", "tag"):
         listed, number = args
         # A listing page shows its own items, the listing's names and its page count.
         per_page = config.per_page
         shown = listed.articles[(number - 1) * per_page:number * per_page]
-        return digest(nav, name, listed.name, listed.slug, listed.url,
-                      getattr(listed, "description", ""), str(len(listed.articles)),
-                      str(number), *(article_keys[i] for i in shown)), shown
+        return digest(nav, renderer.templates_of(name, args), name, listed.name, listed.slug,
+                      listed.url, getattr(listed, "description", ""),
+                      str(len(listed.articles)), str(number),
+                      *(article_keys[i] for i in shown)), shown
     if name == "tags_index":
-        return digest(nav, name, repr(site.tags)), ()
+        return digest(nav, renderer.templates_of(name, args), name, repr(site.tags)), ()
     if name == "home":
         on_home = set(range(min(config.per_page, len(site.articles))))
         for section in site.sections:
             on_home.update(section.articles[:HOME_SECTION_SIZE])
         shown = tuple(sorted(on_home))
-        return digest(nav, name, *(article_keys[i] for i in shown)), shown
+        return digest(nav, renderer.templates_of(name, args), name,
+                      *(article_keys[i] for i in shown)), shown
     if name in ("not_found", "redirect"):
-        return digest(nav, name, repr(args)), ()
+        return digest(nav, renderer.templates_of(name, args), name, repr(args)), ()
     return None, ()  # a kind of page this engine does not know: always rendered
 
 
