@@ -96,6 +96,12 @@ CHANGES: dict[str, Callable[[SiteDir], object]] = {
         "language: ru\ntimezone: Asia/Tokyo\nper_page: 3\n"),
     "static file": lambda s: s.write("static/img/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'>"
                                      "<rect/></svg>"),
+    "static file added": lambda s: s.write("static/css/extra.css", "body { color: #222 }\n"),
+    "static file and article body together": lambda s: (
+        s.write("static/css/extra.css", "body { color: #333 }\n"),
+        s.add("03", title="Новость номер 3", section="Политика", lede="Лид 3.",
+              body="Текст и стиль.", tags=["Москва"], date="2026-11-13T10:00:00",
+              slug="novost-3", kicker="Эксклюзив")),
     "static file deleted": lambda s: (s.root / "static/img/logo.svg").unlink(),
 }
 
@@ -121,6 +127,8 @@ def test_every_kind_of_change_gives_the_same_bytes_as_a_build_without_cache(
             assert b"<p class=x>" in built["politika/novost-3/index.html"]
         if name == "static file":
             assert b"<rect/>" in built["img/logo.svg"]
+        if name == "static file and article body together":
+            assert built["css/extra.css"] == b"body { color: #333 }\n"
         if name == "static file deleted":
             assert "img/logo.svg" not in built
     assert (site.root / CACHE_DIR).is_dir()

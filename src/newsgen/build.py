@@ -417,12 +417,18 @@ PATCH_LIMIT = 200  # edited files above which a full build is as quick as patchi
 
 
 def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record: OutputRecord,
-           scan: SourceScan, changed: list[str], templates_key: str, page_salt: str,
-           started: float, *, trust_output: bool = False) -> BuildResult | None:
-    """Rebuild after edits that changed articles' bodies and nothing else: re-render the
-    pages and feeds whose keys include those articles, keep everything else. None when the
-    edits were more than that (front matter, problems, a damaged output or snapshot): then
-    the full build runs, and gives the same bytes."""
+           scan: SourceScan, changed: list[str], statics: dict[str, tuple[Path, str]],
+           static_keys: dict[str, str], templates_key: str, page_salt: str, started: float,
+           *, trust_output: bool = False) -> BuildResult | None:
+    """Rebuild after edits that changed articles' bodies and static files and nothing else:
+    re-render the pages and feeds whose keys include those articles, copy the static files
+    that changed, delete those that are gone, keep everything else. None when the edits
+    were more than that (front matter, problems, a static file where a page is, a damaged
+    output or snapshot): then the full build runs, and gives the same bytes."""
+    copied = [rel for rel, key in static_keys.items() if record.statics.get(rel) != key]
+    deleted = [rel for rel in record.statics if rel not in static_keys]
+    if any(rel not in record.statics and rel in record.stamps for rel in copied):
+        return None  # a new static file where another output is: the full build says so
     out_dir = options.output.absolute()
     snapshot = cache.snapshot(out_dir, record.snapshot)
     if snapshot is None:
@@ -447,7 +453,20 @@ def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record:
                             snapshot.related)
     nav = digest(page_salt, repr(renderer.view))
     made = dict(record.units)
+    sources: dict[str, str] | None = None  # what made each output, when files come or go
     with OutputWriter(out_dir, previous=dict(record.stamps), patch=True) as writer:
+        for rel in copied:
+            original, label = statics[rel]
+            writer.copy(rel, original, label)
+            made["static:" + rel] = (static_keys[rel], ((rel, label),))
+        for rel in deleted:
+            writer.remove(rel)
+            made.pop("static:" + rel, None)
+        if deleted or any(rel not in record.statics for rel in copied):
+            sources = dict(record.result.sources)
+            sources.update((rel, statics[rel][1]) for rel in copied)
+            for rel in deleted:
+                sources.pop(rel, None)
         for ident in sorted({u for i in touched for u in snapshot.depends.get(i, ())}):
             call = unit_call(renderer, ident, snapshot.index)
             key, _shown = unit_key(call, renderer, article_keys, nav)
@@ -474,11 +493,16 @@ def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record:
             if path not in writer.kept:
                 with contextlib.suppress(OSError):  # gone already: it is checked next time
                     stamps[path] = stamp_of(os.stat(out_dir / path))
+        for rel in deleted:
+            stamps.pop(rel, None)
         result: BuildResult = replace(record.result, out_dir=options.output,
                                       redirects_added=0, seconds=time.perf_counter() - started)
+        if sources is not None:
+            result = replace(result, sources=sources, files=len(sources))
         cache.commit_done(out_dir, replace(record, units=made, stamps=stamps,
-                                           keys=dict(scan.keys), locators=locators,
-                                           article_keys=article_keys, result=result))
+                                           keys=dict(scan.keys), statics=dict(static_keys),
+                                           locators=locators, article_keys=article_keys,
+                                           result=result))
     return result
 
 
@@ -515,20 +539,21 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
                        for rel, (path, label) in statics.items()}
         frame = digest(page_salt, templates_key,
                        repr(replace(options, now=None, site_dir=Path(), out_dir=None)),
-                       repr(config_problems), str((site_dir / CONTENT_DIR).is_dir()),
-                       *(f"{rel}\0{key}" for rel, key in static_keys.items()))
+                       repr(config_problems), str((site_dir / CONTENT_DIR).is_dir()))
         if _record_holds(record, frame, scan, now):
             edited = [source for source, key in scan.keys.items() if record.keys[source] != key]
-            if not edited and _intact(out_dir, record.stamps, record.stamps):
+            if (not edited and static_keys == record.statics
+                    and _intact(out_dir, record.stamps, record.stamps)):
                 # Nothing the output is made from changed, and the output is as it was left.
                 unchanged: BuildResult = record.result
                 return replace(unchanged, out_dir=options.output, redirects_added=0,
                                seconds=time.perf_counter() - started)
-            if 0 < len(edited) <= PATCH_LIMIT:
+            if len(edited) <= PATCH_LIMIT:
                 parse_sources(scan, [s for s in edited if cache.parsed(scan.keys[s]) is None],
                               config, cache, salt, jobs, progress)
-                patched = _patch(options, config, cache, record, scan, edited, templates_key,
-                                 page_salt, started, trust_output=rescanned is not None)
+                patched = _patch(options, config, cache, record, scan, edited, statics,
+                                 static_keys, templates_key, page_salt, started,
+                                 trust_output=rescanned is not None)
                 if patched is not None:
                     return patched
         parsed, body_keys, locators, found = load_sources_cached(site_dir, config, cache, jobs,
@@ -678,7 +703,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
             index={a.source: i for i, a in enumerate(site.articles)},
             depends=depends)
         cache.commit_done(out_dir, OutputRecord(
-            units=made, stamps=stamps, frame=frame, keys=dict(body_keys), built_at=now,
+            units=made, stamps=stamps, frame=frame, keys=dict(body_keys),
+            statics=dict(static_keys), built_at=now,
             stable_until=_stable_until(parsed, published, now, options), result=result,
             locators=dict(bodies.locators), article_keys=article_keys, snapshot=ident),
             snapshot=snapshot)

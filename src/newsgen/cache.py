@@ -169,11 +169,12 @@ class OutputRecord:
     # unit id -> (its inputs' key, the (output path, source) pairs it wrote)
     units: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
     stamps: dict[str, Stamp] = field(default_factory=dict)  # output path -> stamp after writing
-    # A digest of every input but the content files (code, config, options, templates,
-    # static files), and each content file's key: the same again, with the output
+    # A digest of every input but the content and static files (code, config, options,
+    # templates), and each content and static file's key: the same again, with the output
     # untouched, need no build at all.
     frame: str = ""
     keys: dict[str, str] = field(default_factory=dict)  # content file -> key
+    statics: dict[str, str] = field(default_factory=dict)  # static file's output path -> key
     # The build's reference time, and the first moment after it at which the published
     # site changes by itself (an embargo lifts, an article leaves the news sitemap's window).
     built_at: Any = None

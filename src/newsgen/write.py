@@ -54,8 +54,10 @@ class OutputWriter:
         self.out_dir = out_dir.absolute()
         # Incremental only when the output is there and known file by file.
         self.previous = previous if previous and self.out_dir.is_dir() else None
-        # A patch replaces some files of the previous output and keeps all the others.
+        # A patch replaces some files of the previous output, removes those named by
+        # `remove()`, and keeps all the others.
         self.patch = patch and self.previous is not None
+        self.removed: list[str] = []
         self.kept: set[str] = set()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging = self.out_dir.with_name(f".{self.out_dir.name}.staging-{os.getpid()}")
@@ -177,6 +179,11 @@ class OutputWriter:
         shutil.copyfile(original, target)
         return True
 
+    def remove(self, path: str) -> None:
+        """Delete the previous output's file at `path` on commit (a patch)."""
+        assert self.patch and self.previous is not None and path in self.previous
+        self.removed.append(path)
+
     @property
     def count(self) -> int:
         return len(self.sources)
@@ -204,8 +211,9 @@ class OutputWriter:
                 made.add(parent)
             os.replace(self.staging / path, self.out_dir / path)
         emptied: set[str] = set()
-        for path in () if self.patch else previous:
-            if path not in self.sources and unsafe_reason(path) is None:
+        gone = self.removed if self.patch else [p for p in previous if p not in self.sources]
+        for path in gone:
+            if unsafe_reason(path) is None:
                 (self.out_dir / path).unlink(missing_ok=True)
                 emptied.add(os.path.dirname(path))
         for folder in sorted(emptied, key=len, reverse=True):
