@@ -473,9 +473,11 @@ def test_many_clients_during_rebuilds_get_whole_pages(server: DevServer, site: S
         number = 0
         while not stop.is_set():
             number += 1
+            # Front matter and body by turns: a full rebuild, then a patch of a few pages.
             save_by_rename(site.root / "content/politika/vybory.md", article(
-                title="Выборы назначены", section="Политика", lede=f"Версия {number}.",
-                tags=["выборы"], date="2026-11-20T10:00:00+03:00"))
+                title="Выборы назначены", section="Политика", lede=f"Версия {number // 2}.",
+                body=f"Текст, правка {number}.", tags=["выборы"],
+                date="2026-11-20T10:00:00+03:00"))
             server.state.wait_idle(server.state.outcome.epoch, 10)
 
     def client(index: int) -> list[str]:
