@@ -397,8 +397,8 @@ def _stable_until(parsed: Sequence[ParsedSource], published: Sequence[ParsedSour
 
 def _record_holds(record: OutputRecord, frame: str, scan: SourceScan, now: dt.datetime) -> bool:
     """Whether the last build into this output was made from the same frame (code, config,
-    options, templates, static files), the same content files, and a moment whose
-    schedule is still the current one; then only edited files can make a difference."""
+    options, templates), the same content files, and a moment whose schedule is still
+    the current one; then only edited content and static files can make a difference."""
     return (record.result is not None and record.frame == frame and not scan.unhashed
             and not scan.problems and record.keys.keys() == scan.keys.keys()
             and record.built_at is not None and record.built_at <= now
