@@ -259,6 +259,22 @@ def test_a_burst_of_fifty_files_like_a_branch_switch(server: DevServer, site: Si
     assert_matches_fresh_build(site, server, tmp_path)
 
 
+def test_an_article_file_renamed_or_moved_to_another_folder(server: DevServer, site: SiteDir,
+                                                           tmp_path: Path) -> None:
+    """The watcher reports both names; the rebuild looks at just those files."""
+    epoch = server.state.outcome.epoch
+    os.rename(site.root / "content/politika/vybory.md", site.root / "content/politika/v2.md")
+    settle(server, epoch)
+    assert_matches_fresh_build(site, server, tmp_path)
+
+    epoch = server.state.outcome.epoch
+    (site.root / "content/ekonomika").mkdir(exist_ok=True)
+    os.rename(site.root / "content/politika/v2.md", site.root / "content/ekonomika/v2.md")
+    settle(server, epoch)
+    assert server.state.outcome.ok
+    assert_matches_fresh_build(site, server, tmp_path)
+
+
 def test_templates_static_and_config_changes_rebuild(server: DevServer, site: SiteDir,
                                                      tmp_path: Path) -> None:
     epoch = server.state.outcome.epoch
