@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import NOW, SiteDir
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsgen.build import BuildOptions, build_site
 from newsgen.cache import CACHE_DIR, BuildCache
@@ -312,3 +315,72 @@ def test_pruning_old_bodies_survives_folders_of_an_older_cache_layout(site: Site
     site.build()
     assert "Правка." in site.page("/sport/novost-1/")
     assert not (bodies / "ab").exists() and not (bodies / ("0" * 40)).exists()
+
+
+# -- any sequence of edits ------------------------------------------------------------------
+
+TITLES = ["Выборы", "Бюджет", "Матч", "Погода", "Выборы"]  # a headline that recurs
+EDIT = st.one_of(
+    st.tuples(st.just("body"), st.integers(0, 7), st.sampled_from(
+        ["Новый текст.", "## Итог\n\nСчёт *изменился*.", "Текст со [ссылкой](/politika/).",
+         "| a | b |\n| - | - |\n| 1 | 2 |"])),
+    st.tuples(st.just("title"), st.integers(0, 7), st.sampled_from(TITLES)),
+    st.tuples(st.just("tags"), st.integers(0, 7), st.sampled_from(
+        [[], ["Выборы"], ["Выборы", "Москва"], ["Футбол", "Москва"]])),
+    st.tuples(st.just("date"), st.integers(0, 7), st.integers(1, 24)),
+    st.tuples(st.just("draft"), st.integers(0, 7), st.booleans()),
+    st.tuples(st.just("delete"), st.integers(0, 7), st.none()),
+    st.tuples(st.just("static"), st.none(), st.sampled_from(["a", "b", None])),
+    st.tuples(st.just("template"), st.none(), st.sampled_from(["", "<p class=t>{{ article.title }}</p>"])),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=st.lists(EDIT, min_size=1, max_size=6), warm=st.booleans())
+def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
+        edits: list[tuple[str, object, object]], warm: bool) -> None:
+    """Bodies, headlines, tags, dates, drafts, deletions, static files and templates, in
+    any order: after each, the cached build equals a build without cache, byte for byte."""
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        site = SiteDir(tmp / "site")
+        site.write("newsgen.yaml", "title: Тестовые новости\nbase_url: https://news.example.org/\n"
+                   "language: ru\ntimezone: Europe/Moscow\nper_page: 3\n")
+        state = {n: {"title": TITLES[n % 4] + f" {n}", "body": f"Текст {n}.",
+                     "tags": [["Выборы"], ["Москва"]][n % 2], "day": 10 + n, "draft": False}
+                 for n in range(8)}
+
+        def write(n: int) -> None:
+            a = state[n]
+            site.add(f"{n:02d}", title=a["title"], section=["Политика", "Спорт"][n % 2],
+                     lede=f"Лид {n}.", body=a["body"], tags=a["tags"],
+                     date=f"2026-11-{a['day']:02d}T10:00:00", draft=str(a["draft"]).lower())
+
+        for n in state:
+            write(n)
+        twins = Twins(site, tmp, warm)
+        twins.build()
+        for kind, n, value in edits:
+            if kind == "static":
+                target = site.root / "static/img/x.svg"
+                if value is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    site.write("static/img/x.svg", f"<svg xmlns='http://www.w3.org/2000/svg'>{value}</svg>")
+            elif kind == "template":
+                target = site.root / "templates/article.html"
+                if not value:
+                    target.unlink(missing_ok=True)
+                else:
+                    site.write("templates/article.html", '{% extends "base.html" %}{% block main %}'
+                               f"{value}{{{{ article.body_html|safe }}}}{{% endblock %}}\n")
+            elif kind == "delete":
+                assert isinstance(n, int)
+                (site.root / f"content/{n:02d}.md").unlink(missing_ok=True)
+            else:
+                assert isinstance(n, int)
+                field = {"body": "body", "title": "title", "tags": "tags", "date": "day",
+                         "draft": "draft"}[kind]
+                state[n][field] = value
+                write(n)
+            twins.build()
