@@ -21,7 +21,7 @@ from .cache import BuildCache, CacheDamaged, OutputRecord, Stamp, digest, stamp_
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import CONTENT_DIR, check_schema, find_sources
 from .errors import BuildFailed, ContentError, did_you_mean, warning
-from .feeds import NEWS_WINDOW, FeedSpec, feed_file, feed_files, feed_specs
+from .feeds import NEWS_WINDOW, site_files
 from .models import Article, ParsedSource, ScheduledChange, Site
 from .redirects import write_redirects
 from .render import TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme
@@ -32,7 +32,7 @@ from .units import (
     StoredArticle,
     alias_url,
     article_digest,
-    page_units,
+    output_units,
     unit_call,
     unit_key,
 )
@@ -476,14 +476,6 @@ def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record:
             for output in outputs:
                 writer.write(output.path, output.data, output.source)
             made[ident] = (key, tuple((output.path, output.source) for output in outputs))
-        for spec in feed_specs(config, site):
-            if touched.isdisjoint(spec.items):
-                continue
-            key = digest(page_salt, "feed", spec.path, spec.title,
-                         *(article_keys[i] for i in spec.items))
-            output = feed_file(config, site, spec)
-            writer.write(output.path, output.data, output.source)
-            made["feed:" + spec.path] = (key, ((output.path, output.source),))
         if writer.problems:
             return None
         cache.commit_starting(out_dir)
@@ -590,7 +582,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
     # (The assembled articles are replaced, not kept beside: 100,000 of them weigh.)
     site = replace(site, articles=tuple(StoredArticle.of(a, bodies) for a in site.articles))
     renderer = PageRenderer(theme, site, related_all(site))
-    units = page_units(renderer)
+    units = output_units(renderer)
     article_keys = [article_digest(a, body_keys[a.source]) for a in site.articles]
     nav = digest(page_salt, repr(renderer.view))
     keys: list[str | None] = []
@@ -654,17 +646,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         finally:
             pool.close()
 
-        # Feeds: each one kept when its title and entries are as before; sitemaps and
-        # the rest are made again and rewritten only when their bytes changed.
-        def feed_unchanged(spec: FeedSpec) -> bool:
-            key = digest(page_salt, "feed", spec.path, spec.title,
-                         *(article_keys[i] for i in spec.items))
-            made["feed:" + spec.path] = (key, ((spec.path, spec.source),))
-            if reusable("feed:" + spec.path, key) is None:
-                return False
-            return writer.keep(spec.path, spec.source)
-
-        for output in feed_files(config, site, now, unchanged=feed_unchanged):
+        # Sitemaps and the rest are made again and rewritten only when their bytes changed.
+        for output in site_files(config, site, now):
             writer.write(output.path, output.data, output.source)
 
         # URLs that never break: redirects for moved articles, and the manifest.

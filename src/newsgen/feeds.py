@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .config import SiteConfig
@@ -245,22 +245,22 @@ def feed_file(config: SiteConfig, site: Site, spec: FeedSpec) -> OutputFile:
                                            items), spec.source)
 
 
-# A feed -> whether the caller already has it as it would be written now (an incremental
-# build); such a feed is not made again.
-FeedUnchanged = Callable[[FeedSpec], bool]
+def site_files(config: SiteConfig, site: Site, now: dt.datetime, *,
+               sitemap_limit: int = SITEMAP_LIMIT) -> Iterator[OutputFile]:
+    """The sitemaps (and their index past `sitemap_limit` URLs), the news sitemap and
+    robots.txt."""
+    yield from sitemap_files(config, sitemap_entries(config, site), sitemap_limit)
+    yield OutputFile(NEWS_SITEMAP_URL.lstrip("/"), news_sitemap(config, site.articles, now),
+                     "news sitemap")
+    yield OutputFile("robots.txt", robots(config), "robots.txt")
 
 
 def feed_files(config: SiteConfig, site: Site, now: dt.datetime, *,
-               sitemap_limit: int = SITEMAP_LIMIT,
-               unchanged: FeedUnchanged | None = None) -> Iterator[OutputFile]:
+               sitemap_limit: int = SITEMAP_LIMIT) -> Iterator[OutputFile]:
     """Every non-HTML file of the site: feeds, sitemaps and robots.txt.
 
     `site` holds only what is published at `now` (drafts, embargoed and expired articles
     were left out before assembly), so feeds and sitemaps follow the schedule as pages do."""
     for spec in feed_specs(config, site):
-        if unchanged is None or not unchanged(spec):
-            yield feed_file(config, site, spec)
-    yield from sitemap_files(config, sitemap_entries(config, site), sitemap_limit)
-    yield OutputFile(NEWS_SITEMAP_URL.lstrip("/"), news_sitemap(config, site.articles, now),
-                     "news sitemap")
-    yield OutputFile("robots.txt", robots(config), "robots.txt")
+        yield feed_file(config, site, spec)
+    yield from site_files(config, site, now, sitemap_limit=sitemap_limit)

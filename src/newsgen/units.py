@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from .cache import CacheDamaged, digest, load_body, read_from_pack, write_pack
+from .feeds import FeedSpec, feed_file, feed_specs
 from .models import Article, OutputFile, Site
 from .render import HOME_SECTION_SIZE, PageRenderer
 from .site import page_count
@@ -150,11 +151,16 @@ def unit_key(call: Callable[[], Any], renderer: PageRenderer, article_keys: Sequ
                       *(article_keys[i] for i in shown)), shown
     if name in ("not_found", "redirect"):
         return digest(nav, renderer.templates_of(name, args), name, repr(args)), ()
-    return None, ()  # a kind of page this engine does not know: always rendered
+    if name == "feed_file":  # no template: its title and entries
+        spec: FeedSpec = args[2]
+        return digest(nav, "feed", spec.path, spec.title,
+                      *(article_keys[i] for i in spec.items)), spec.items
+    return None, ()  # a kind of unit this engine does not know: always rendered
 
 
-def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
-    """(stable id, render call) of every HTML page unit, in `render_pages` order."""
+def output_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
+    """(stable id, render call) of every HTML page unit, in `render_pages` order, then of
+    every feed."""
     units = []
     for position, call in enumerate(render_pages(renderer)):
         func = getattr(call, "func", call)
@@ -169,6 +175,9 @@ def page_units(renderer: PageRenderer) -> list[tuple[str, Callable[[], Any]]]:
         else:
             ident = f"{name}:{position}" if name == "page" else name
         units.append((ident, call))
+    config, site = renderer.config, renderer.site
+    units += [("feed:" + spec.path, partial(feed_file, config, site, spec))
+              for spec in feed_specs(config, site)]
     return units
 
 
@@ -245,7 +254,8 @@ class SiteSnapshot:
 
 
 def unit_call(renderer: PageRenderer, ident: str, index: dict[str, int]) -> Callable[[], Any]:
-    """The render call of an article, listing or home page unit, from its `page_units` id."""
+    """The render call of an article, listing, home page or feed unit, from its
+    `output_units` id."""
     kind, _, rest = ident.partition(":")
     if kind == "article":
         return partial(renderer.article, index[rest])
@@ -256,4 +266,8 @@ def unit_call(renderer: PageRenderer, ident: str, index: dict[str, int]) -> Call
         return partial(getattr(renderer, kind), listed, int(number))
     if ident == "home":
         return renderer.home
-    raise ValueError(f"no page unit {ident}")
+    if kind == "feed":
+        spec = next(spec for spec in feed_specs(renderer.config, renderer.site)
+                    if spec.path == rest)
+        return partial(feed_file, renderer.config, renderer.site, spec)
+    raise ValueError(f"no unit {ident}")
