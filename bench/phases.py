@@ -1,0 +1,42 @@
+"""When each phase of one cold build starts and ends: `.venv/bin/python bench/phases.py
+--site bench/work/10000/site --out /tmp/out` (the site's cache and the output are removed
+first; SOURCE_DATE_EPOCH as in run.py)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from pathlib import Path
+
+from newsgen.build import BuildOptions, build_site
+from newsgen.cache import CACHE_DIR
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--site", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--jobs", type=int, default=None)
+    args = parser.parse_args()
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1793491200")  # 2026-11-01, as run.py
+    shutil.rmtree(args.site / CACHE_DIR, ignore_errors=True)
+    shutil.rmtree(args.out, ignore_errors=True)
+    os.sync()  # the deleted tree's write-back is not this build's
+    started = time.perf_counter()
+    phases: dict[str, list[float]] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        now = time.perf_counter() - started
+        phases.setdefault(phase, [now, now])[1] = now
+
+    result = build_site(BuildOptions(site_dir=args.site, out_dir=args.out, jobs=args.jobs),
+                        progress)
+    for phase, (first, last) in phases.items():
+        print(f"{phase:10} {first:6.2f} s → {last:6.2f} s")
+    print(f"{'done':10} {time.perf_counter() - started:6.2f} s ({result.files} files)")
+
+
+if __name__ == "__main__":
+    main()
