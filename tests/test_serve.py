@@ -314,6 +314,31 @@ def test_a_watched_folder_deleted_and_created_anew_is_still_watched(
     assert_matches_fresh_build(site, server, tmp_path)
 
 
+def test_the_content_folder_replaced_whole(server: DevServer, site: SiteDir,
+                                           tmp_path: Path) -> None:
+    """A restore from a backup: content/ deleted, then a new one moved in. The new folder's
+    files make no events of their own, and still they are all found."""
+    # Articles straight in content/, so that deleting it reports no folder but itself.
+    epoch = server.state.outcome.epoch
+    for path in sorted((site.root / "content").rglob("*.md")):
+        os.rename(path, site.root / "content" / f"{path.parent.name}-{path.name}")
+    for folder in [p for p in (site.root / "content").iterdir() if p.is_dir()]:
+        shutil.rmtree(folder)
+    settle(server, epoch)
+    backup = tmp_path / "backup"
+    shutil.copytree(site.root / "content", backup)
+    (backup / "novaya.md").write_text(article(
+        title="Из резервной копии", section="Политика", lede="Лид.",
+        date="2026-11-21T10:00:00+03:00"), encoding="utf-8")
+
+    epoch = server.state.outcome.epoch
+    shutil.rmtree(site.root / "content")
+    os.rename(backup, site.root / "content")
+    settle(server, epoch)
+    assert get(server, "/politika/iz-rezervnoi-kopii/")[0] == 200
+    assert_matches_fresh_build(site, server, tmp_path)
+
+
 def test_editor_scratch_files_do_not_rebuild(server: DevServer, site: SiteDir) -> None:
     epoch = server.state.outcome.epoch
     site.write("content/politika/.vybory.md.swp", "swap")

@@ -233,6 +233,8 @@ def rescan_sources(previous: SourceScan, changed: Iterable[str], site_dir: Path,
     looked_at: set[str] = set()
     for path in changed:
         path = os.path.abspath(path)
+        if root.startswith(path + os.sep):
+            return None  # content/ itself (or the site folder) replaced: its files unseen
         if not path.startswith(root):
             continue  # a template, a static file, the config: not a content file
         parts = path[len(root):].split(os.sep)
