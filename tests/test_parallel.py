@@ -50,6 +50,21 @@ def test_one_worker_and_two_give_byte_identical_output(site: SiteDir, tmp_path: 
     assert tree(tmp_path / "mixed") == one
 
 
+def test_another_jobs_count_is_not_another_build(site: SiteDir, tmp_path: Path) -> None:
+    """CI with --jobs 1 after a laptop's default: nothing is rendered or written again,
+    not even the cache's record of the output."""
+    newsroom(site)
+    build(site, tmp_path / "out", 2, tmp_path / "cache")
+
+    def written() -> dict[Path, int]:
+        files = [*(tmp_path / "out").rglob("*"), *(tmp_path / "cache").glob("output-*")]
+        return {p: p.stat().st_mtime_ns for p in files if p.is_file()}
+
+    before = written()
+    build(site, tmp_path / "out", 1, tmp_path / "cache")
+    assert written() == before
+
+
 def test_errors_are_the_same_with_workers(site: SiteDir, tmp_path: Path) -> None:
     newsroom(site, 40)
     site.write("content/bad-yaml.md", "---\ntitle: [oops\nsection: A\nlede: L\n---\nText\n")

@@ -532,7 +532,9 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         static_keys = {rel: digest(cache.file_digest(path)[0], label)
                        for rel, (path, label) in statics.items()}
         frame = digest(page_salt, templates_key,
-                       repr(replace(options, now=None, site_dir=Path(), out_dir=None)),
+                       # (--jobs is not in it: the output is the same whatever it says)
+                       repr(replace(options, now=None, site_dir=Path(), out_dir=None,
+                                    jobs=None)),
                        repr(config_problems), str((site_dir / CONTENT_DIR).is_dir()))
         if _record_holds(record, frame, scan, now):
             edited = [source for source, key in scan.keys.items() if record.keys[source] != key]
