@@ -326,6 +326,7 @@ class PageRenderer:
                              self.config.home,
                              tuple(Link(s.name, s.slug, s.url) for s in site.sections))
         self._navs: dict[str, Markup] = {}  # the menu, by the URL of the current section
+        self._with_nav: dict[str, str] = {}  # template -> digest of it and of the menu
 
     def _nav(self, url: str) -> Markup:
         """The sections' menu (`_nav.html`) of the page at `url`. It is the same on every
@@ -347,7 +348,11 @@ class PageRenderer:
             template = PAGE_TEMPLATES[kind]
         if kind == "redirect":
             return self.theme.fingerprint(template)
-        return digest(self.theme.fingerprint(template), self.theme.fingerprint(NAV_TEMPLATE))
+        known = self._with_nav.get(template)
+        if known is None:  # asked for every page: once per template
+            known = self._with_nav[template] = digest(self.theme.fingerprint(template),
+                                                      self.theme.fingerprint(NAV_TEMPLATE))
+        return known
 
     def _page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
         context.setdefault("crumbs", ())
