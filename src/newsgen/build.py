@@ -196,12 +196,21 @@ def parsing_salt(cache: BuildCache, config: SiteConfig) -> str:
     return digest(cache.parsing_code, config.timezone, str(config.safe_markdown))
 
 
+def _source_key(cache: BuildCache, salt: str, source: str, file_key: str) -> str:
+    """A content file's key: its name and bytes, and what parsing depends on (`salt`);
+    remembered by a long-running process, which asks for ten thousand per rebuild."""
+    known: dict[tuple[str, str], str] = cache.reuse("source keys", salt, dict)
+    key = known.get((source, file_key))
+    if key is None:
+        key = known[(source, file_key)] = digest(salt, source, file_key)
+    return key
+
+
 def scan_sources(site_dir: Path, salt: str, cache: BuildCache) -> SourceScan:
     """Find every content file and its key, from the cache's file index where the file's
     stat signature is unchanged."""
     scan = SourceScan()
     hash_first = cache.knows_parsed  # with nothing parsed in the cache, workers hash
-    known: dict[tuple[str, str], str] = cache.reuse("source keys", salt, dict)
     for source, path, info in find_sources(site_dir):
         scan.paths[source] = path
         if not hash_first:
@@ -212,10 +221,7 @@ def scan_sources(site_dir: Path, salt: str, cache: BuildCache) -> SourceScan:
         except OSError as exc:
             scan.problems.append(ContentError(source, None, f"cannot be read: {exc.strerror}"))
             continue
-        key = known.get((source, file_key))
-        if key is None:
-            key = known[(source, file_key)] = digest(salt, source, file_key)
-        scan.keys[source] = key
+        scan.keys[source] = _source_key(cache, salt, source, file_key)
     return scan
 
 
@@ -229,7 +235,6 @@ def rescan_sources(previous: SourceScan, changed: Iterable[str], site_dir: Path,
     root = str((site_dir / CONTENT_DIR).absolute()) + os.sep
     folder = str(site_dir / CONTENT_DIR)  # paths are kept in the form a full scan gives
     scan = SourceScan(paths=dict(previous.paths), keys=dict(previous.keys))
-    known: dict[tuple[str, str], str] = cache.reuse("source keys", salt, dict)
     looked_at: set[str] = set()
     for path in changed:
         path = os.path.abspath(path)
@@ -245,27 +250,24 @@ def rescan_sources(previous: SourceScan, changed: Iterable[str], site_dir: Path,
             info = os.stat(path)
         except OSError:
             info = None
+        path = os.path.join(folder, *parts)
         if info is None and not path.endswith(".md"):
             return None  # a folder gone, or something that is not an article
         if info is None:  # deleted
-            if any(known_path.startswith(path + os.sep) for known_path in scan.paths.values()):
+            if any(known.startswith(path + os.sep) for known in scan.paths.values()):
                 return None  # a folder whose name ends in .md
             scan.paths.pop(source, None)
             scan.keys.pop(source, None)
             continue
         if not stat.S_ISREG(info.st_mode) or not path.endswith(".md"):
             return None
-        path = os.path.join(folder, *parts)
         looked_at.add(path)
         try:
             file_key, _data = cache.file_digest(path, stat=info)
         except OSError:
             return None  # unreadable: the full scan reports it
-        key = known.get((source, file_key))
-        if key is None:
-            key = known[(source, file_key)] = digest(salt, source, file_key)
         scan.paths[source] = path
-        scan.keys[source] = key
+        scan.keys[source] = _source_key(cache, salt, source, file_key)
     cache.carry_files(p for p in scan.paths.values() if p not in looked_at)
     # Sorted like a full scan's, so that both give the same site.
     scan.paths = dict(sorted(scan.paths.items(), key=lambda item: item[0].split("/")))
@@ -486,7 +488,7 @@ def _patch(options: BuildOptions, config: SiteConfig, cache: BuildCache, record:
         for path in writer.sources:
             if path not in writer.kept:
                 with contextlib.suppress(OSError):  # gone already: it is checked next time
-                    stamps[path] = stamp_of(os.stat(out_dir / path))
+                    stamps[path] = stamp_of(os.stat(os.path.join(out_dir, path)))
         for rel in deleted:
             stamps.pop(rel, None)
         result: BuildResult = replace(record.result, out_dir=options.output,
