@@ -335,7 +335,8 @@ EDIT = st.one_of(
 )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(edits=st.lists(EDIT, min_size=1, max_size=6), warm=st.booleans())
 def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
         edits: list[tuple[str, object, object]], warm: bool) -> None:
@@ -381,6 +382,8 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
                 assert isinstance(n, int)
                 field = {"body": "body", "title": "title", "tags": "tags", "date": "day",
                          "draft": "draft"}[kind]
-                state[n][field] = value
+                # A headline recurs, but each article keeps a URL of its own (a clash is
+                # an error, tested elsewhere).
+                state[n][field] = f"{value} {n}" if kind == "title" else value
                 write(n)
             twins.build()
