@@ -1,7 +1,13 @@
-"""The configured Python-Markdown converter: one instance, reset between articles.
+"""The configured Python-Markdown converter: Markdown Extra, heading ids and sane lists.
 
-Creating a `Markdown` instance registers every extension again; reusing one is ~20 %
-faster per article, so each process keeps one `MarkdownRenderer`.
+Markdown is most of a cold build, and each of Extra's extensions costs every article a few
+per cent whether or not its syntax is there: a table processor looks at every block, a
+footnote pattern at every run of text. Most news copy uses none of it. So each process
+keeps one converter per set of extensions an article's text can use, chosen from the
+text's characters (`extensions_needed`): an extension is left out only when the syntax
+that sets it off cannot occur, so every article comes out as the full configuration
+makes it (`tests/test_markup.py` holds that). Converters are reused, reset between
+articles, since creating one registers every extension again (~20 % per article).
 """
 
 from __future__ import annotations
@@ -11,12 +17,36 @@ import xml.etree.ElementTree as ET
 from functools import lru_cache
 
 import markdown
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from slugify import slugify
 
 # URL schemes that run code when followed; browsers ignore case, spaces and control
 # characters before the colon.
 _SCRIPT_URL = re.compile(r"^[\x00-\x20]*(javascript|vbscript|data)[\x00-\x20]*:", re.I)
+
+ALWAYS = ("toc", "sane_lists")  # every article has subheadings and lists to care for
+# Markdown Extra's extensions, each with what must be in a text for it to change anything.
+# Containers (block quotes, list items) strip their markers before a block is parsed, so a
+# definition's ':' may follow '>', list markers and indentation on its line.
+_DEFINITION = re.compile(r"^[ \t>*+\-0-9.)]*:[ \t]", re.M)
+# In Extra's order, which is the order they are loaded in.
+OPTIONAL: dict[str, tuple[str, ...] | re.Pattern[str]] = {
+    "fenced_code": ("```", "~~~"),
+    "footnotes": ("[^",),
+    "attr_list": ("{",),  # `{: .class }`, `{#id}`
+    "def_list": _DEFINITION,
+    "tables": ("|",),  # also makes `\|` an escape
+    "abbr": ("*[",),  # definitions `*[HTML]: ...`; without one nothing is abbreviated
+    "md_in_html": ("<",),  # it takes over all raw HTML, not only `markdown="1"` blocks
+}
+
+
+def extensions_needed(text: str) -> frozenset[str]:
+    """The optional extensions whose syntax may occur in `text`."""
+    return frozenset(
+        name for name, trigger in OPTIONAL.items()
+        if (trigger.search(text) if isinstance(trigger, re.Pattern)
+            else any(mark in text for mark in trigger)))
 
 
 @lru_cache(maxsize=4096)  # subheadings recur across a newsroom's articles
@@ -35,18 +65,34 @@ class _DropScriptUrls(Treeprocessor):
                     element.set(attribute, "#" if attribute == "href" else "about:blank")
 
 
+def make_converter(extensions: frozenset[str], *, safe: bool) -> markdown.Markdown:
+    md = markdown.Markdown(
+        extensions=[*(name for name in OPTIONAL if name in extensions), *ALWAYS],
+        extension_configs={"toc": {"slugify": _heading_id}},
+        output_format="html",
+    )
+    if safe:
+        # Without these two steps raw HTML is not passed through but escaped as text.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_DropScriptUrls(md), "drop_script_urls", 0)
+    inline = md.treeprocessors["inline"]
+    if isinstance(inline, InlineProcessor):
+        # The inline step looks its patterns up by position a few hundred times per
+        # article; the registry sorts on each look-up, a list does not (~4 % per article).
+        # The patterns are all registered by now and never change afterwards.
+        inline.inlinePatterns = list(md.inlinePatterns)  # type: ignore[assignment]
+    return md
+
+
 class MarkdownRenderer:
     def __init__(self, *, safe: bool = False) -> None:
-        self._md = markdown.Markdown(
-            extensions=["extra", "toc", "sane_lists"],
-            extension_configs={"toc": {"slugify": _heading_id}},
-            output_format="html",
-        )
-        if safe:
-            # Without these two steps raw HTML is not passed through but escaped as text.
-            self._md.preprocessors.deregister("html_block")
-            self._md.inlinePatterns.deregister("html")
-            self._md.treeprocessors.register(_DropScriptUrls(self._md), "drop_script_urls", 0)
+        self._safe = safe
+        self._converters: dict[frozenset[str], markdown.Markdown] = {}
 
     def render(self, text: str) -> str:
-        return self._md.reset().convert(text)
+        extensions = extensions_needed(text)
+        md = self._converters.get(extensions)
+        if md is None:
+            md = self._converters[extensions] = make_converter(extensions, safe=self._safe)
+        return md.reset().convert(text)
