@@ -264,6 +264,9 @@ def remove(*paths: Path) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+    # The deleted tree's write-back belongs to no timed build (cold builds of every tool
+    # start after one).
+    os.sync()
 
 
 # --- the tools -----------------------------------------------------------------------------
