@@ -1,10 +1,15 @@
 """When each phase of one cold build starts and ends: `.venv/bin/python bench/phases.py
 --site bench/work/10000/site --out /tmp/out` (the site's cache and the output are removed
-first; SOURCE_DATE_EPOCH as in run.py)."""
+first; SOURCE_DATE_EPOCH as in run.py).
+
+`--without-markdown` converts no Markdown (each body is passed through as one escaped
+paragraph of the same length): what the rest of the pipeline costs, i.e. the floor of a
+cold build whatever Markdown engine it used."""
 
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import shutil
 import time
@@ -19,12 +24,19 @@ def main() -> None:
     parser.add_argument("--site", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--without-markdown", action="store_true")
     args = parser.parse_args()
+    if args.without_markdown:
+        from newsgen import markup
+
+        # Forked workers inherit the replaced method.
+        markup.MarkdownRenderer.render = (  # type: ignore[method-assign]
+            lambda self, text: f"<p>{html.escape(text)}</p>")
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1793491200")  # 2026-11-01, as run.py
     shutil.rmtree(args.site / CACHE_DIR, ignore_errors=True)
     shutil.rmtree(args.out, ignore_errors=True)
     os.sync()  # the deleted tree's write-back is not this build's
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), os.times()
     phases: dict[str, list[float]] = {}
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -36,6 +48,11 @@ def main() -> None:
     for phase, (first, last) in phases.items():
         print(f"{phase:10} {first:6.2f} s → {last:6.2f} s")
     print(f"{'done':10} {time.perf_counter() - started:6.2f} s ({result.files} files)")
+    spent = os.times()
+    # Kernel time is mostly creating the output's files and folders.
+    print(f"CPU: user {spent.user - cpu.user + spent.children_user - cpu.children_user:.2f} s, "
+          f"kernel {spent.system - cpu.system + spent.children_system - cpu.children_system:.2f} s "
+          "(this process and its workers)")
 
 
 if __name__ == "__main__":

@@ -102,7 +102,7 @@ def newsgen_snapshot(revision: str) -> tuple[Path, str]:
     if not (target / "src" / "newsgen" / "__main__.py").exists():
         archive = subprocess.run(["git", "-C", str(REPOSITORY), "archive", commit, "src/newsgen"],
                                  capture_output=True, check=True).stdout
-        remove(target)
+        shutil.rmtree(target, ignore_errors=True)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(target, filter="data")
     return target / "src", commit
@@ -258,15 +258,25 @@ def measure(command: list[str], log: Path, cwd: Path | None = None,
     return Measurement(seconds, peak_rss_kb(report.read_text()), peak_pss_kb)
 
 
-def remove(*paths: Path) -> None:
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+
+
+def clear_for_cold_build(*paths: Path) -> None:
+    """Remove a tool's output and caches, and start its build from a cold kernel cache.
+
+    Creating files gets slower here as deleted trees pile up in the kernel's caches (the
+    same cold build's kernel time grew from 2 to 9 s over six runs), so each cold build of
+    every tool starts after the kernel has written back and dropped its caches, where the
+    bench may (root); it then also reads its sources and code from the disk, as a fresh
+    CI machine does."""
     for path in paths:
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    # The deleted tree's write-back belongs to no timed build (cold builds of every tool
-    # start after one).
     os.sync()
+    if os.access(DROP_CACHES, os.W_OK):
+        DROP_CACHES.write_text("3\n")
 
 
 # --- the tools -----------------------------------------------------------------------------
@@ -339,7 +349,7 @@ class Runner:
         return hugo_build(self.corpus, log)
 
     def newsgen_cold(self, log: Path) -> Measurement:
-        remove(self.corpus.output("newsgen"), self.corpus.site / ".newsgen-cache")
+        clear_for_cold_build(self.corpus.output("newsgen"), self.corpus.site / ".newsgen-cache")
         self.warm.discard("newsgen")
         measurement = self.build_newsgen(log)
         self.warm.add("newsgen")
@@ -362,11 +372,11 @@ class Runner:
             self.warm.discard("newsgen")
 
     def pelican_cold(self, log: Path) -> Measurement:
-        remove(self.corpus.output("pelican"), self.corpus.pelican_project / "cache")
+        clear_for_cold_build(self.corpus.output("pelican"), self.corpus.pelican_project / "cache")
         return pelican_build(self.corpus, log)
 
     def hugo_cold(self, log: Path) -> Measurement:
-        remove(self.corpus.output("hugo"), self.corpus.root / "hugo-cache",
+        clear_for_cold_build(self.corpus.output("hugo"), self.corpus.root / "hugo-cache",
                self.corpus.hugo_project / "resources", self.corpus.hugo_project / ".hugo_build.lock")
         self.warm.discard("hugo")
         measurement = self.build_hugo(log)
