@@ -1,6 +1,7 @@
 """When each phase of one cold build starts and ends: `.venv/bin/python bench/phases.py
 --site bench/work/10000/site --out /tmp/out` (the site's cache and the output are removed
-first; SOURCE_DATE_EPOCH as in run.py).
+first and the kernel's caches dropped, as `run.py` does before a cold build;
+SOURCE_DATE_EPOCH as in run.py).
 
 `--without-markdown` converts no Markdown (each body is passed through as one escaped
 paragraph of the same length): what the rest of the pipeline costs, i.e. the floor of a
@@ -11,12 +12,15 @@ from __future__ import annotations
 import argparse
 import html
 import os
-import shutil
+import sys
 import time
 from pathlib import Path
 
 from newsgen.build import BuildOptions, build_site
 from newsgen.cache import CACHE_DIR
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import clear_for_cold_build  # noqa: E402
 
 
 def main() -> None:
@@ -33,9 +37,7 @@ def main() -> None:
         markup.MarkdownRenderer.render = (  # type: ignore[method-assign]
             lambda self, text: f"<p>{html.escape(text)}</p>")
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1793491200")  # 2026-11-01, as run.py
-    shutil.rmtree(args.site / CACHE_DIR, ignore_errors=True)
-    shutil.rmtree(args.out, ignore_errors=True)
-    os.sync()  # the deleted tree's write-back is not this build's
+    clear_for_cold_build(args.site / CACHE_DIR, args.out)
     started, cpu = time.perf_counter(), os.times()
     phases: dict[str, list[float]] = {}
 
