@@ -3,8 +3,8 @@
 first and the kernel's caches dropped, as `run.py` does before a cold build;
 SOURCE_DATE_EPOCH as in run.py).
 
-`--without-markdown` converts no Markdown (each body is passed through as one escaped
-paragraph of the same length): what the rest of the pipeline costs, i.e. the floor of a
+`--without-markdown` converts no Markdown (each body's text, escaped, becomes one
+paragraph): what the rest of the pipeline costs, i.e. the floor of a
 cold build whatever Markdown engine it used."""
 
 from __future__ import annotations

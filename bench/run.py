@@ -377,7 +377,8 @@ class Runner:
 
     def hugo_cold(self, log: Path) -> Measurement:
         clear_for_cold_build(self.corpus.output("hugo"), self.corpus.root / "hugo-cache",
-               self.corpus.hugo_project / "resources", self.corpus.hugo_project / ".hugo_build.lock")
+                             self.corpus.hugo_project / "resources",
+                             self.corpus.hugo_project / ".hugo_build.lock")
         self.warm.discard("hugo")
         measurement = self.build_hugo(log)
         self.warm.add("hugo")

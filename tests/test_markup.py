@@ -10,7 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsgen.markup import _DEFINITION, MarkdownRenderer, _heading_id, extensions_needed
+from newsgen.markup import (
+    MarkdownRenderer,
+    _DropScriptUrls,
+    _heading_id,
+    extensions_needed,
+)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -23,6 +28,7 @@ def full_configuration(*, safe: bool) -> markdown.Markdown:
     if safe:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_DropScriptUrls(md), "drop_script_urls", 0)
     return md
 
 
@@ -45,6 +51,7 @@ FRAGMENTS = [
     "&amp; &copy; &#8212;", "AT&T", "& alone", r"\*escaped\*", r"\{ \} \# \+",
     "[link](https://example.org/ \"title\")", "![image](/img/a.png)", "[ref][1]",
     "[1]: https://example.org/", "https://example.org/plain", "trailing  ",
+    "[click](javascript:alert(1))", "![x]( data:text/html,x)",
 ]
 
 texts = st.lists(st.sampled_from(FRAGMENTS), max_size=14).map("\n".join)
@@ -81,6 +88,7 @@ def test_plain_news_copy_needs_no_optional_extension() -> None:
 
 def test_a_definition_is_seen_inside_quotes_and_lists() -> None:
     for line in (": d", "> : d", "- : d", "    : d", "1. : d", "> > :   d"):
-        assert _DEFINITION.search(f"Term\n{line}"), line
+        assert "def_list" in extensions_needed(f"Term\n{line}"), line
+    assert "def_list" in extensions_needed(": a text that opens with a definition")
     for line in ("Note: d", "time 10:30", ":d"):
-        assert not _DEFINITION.search(f"Term\n{line}"), line
+        assert "def_list" not in extensions_needed(f"Term\n{line}"), line

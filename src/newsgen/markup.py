@@ -25,28 +25,27 @@ from slugify import slugify
 _SCRIPT_URL = re.compile(r"^[\x00-\x20]*(javascript|vbscript|data)[\x00-\x20]*:", re.I)
 
 ALWAYS = ("toc", "sane_lists")  # every article has subheadings and lists to care for
-# Markdown Extra's extensions, each with what must be in a text for it to change anything.
-# Containers (block quotes, list items) strip their markers before a block is parsed, so a
-# definition's ':' may follow '>', list markers and indentation on its line.
-_DEFINITION = re.compile(r"^[ \t>*+\-0-9.)]*:[ \t]", re.M)
-# In Extra's order, which is the order they are loaded in.
-OPTIONAL: dict[str, tuple[str, ...] | re.Pattern[str]] = {
-    "fenced_code": ("```", "~~~"),
-    "footnotes": ("[^",),
-    "attr_list": ("{",),  # `{: .class }`, `{#id}`
-    "def_list": _DEFINITION,
-    "tables": ("|",),  # also makes `\|` an escape
-    "abbr": ("*[",),  # definitions `*[HTML]: ...`; without one nothing is abbreviated
-    "md_in_html": ("<",),  # it takes over all raw HTML, not only `markdown="1"` blocks
+# Markdown Extra's extensions, each with what must be in a text for it to change anything,
+# in Extra's order (the order they are loaded in).
+OPTIONAL: dict[str, re.Pattern[str]] = {
+    "fenced_code": re.compile("```|~~~"),
+    "footnotes": re.compile(r"\[\^"),
+    "attr_list": re.compile(r"\{"),  # `{: .class }`, `{#id}`
+    # Containers (block quotes, list items) strip their markers before a block is parsed,
+    # so a definition's ':' may follow '>', list markers and indentation on its line. (A
+    # line starts after '\n': searched that way, with '\n' put before the text, it is four
+    # times faster than with `^` and re.MULTILINE.)
+    "def_list": re.compile(r"\n[ \t>*+\-0-9.)]*:[ \t]"),
+    "tables": re.compile(r"\|"),  # also makes `\|` an escape
+    "abbr": re.compile(r"\*\["),  # definitions `*[HTML]: ...`; without one nothing is abbreviated
+    "md_in_html": re.compile("<"),  # it takes over all raw HTML, not only `markdown="1"`
 }
 
 
 def extensions_needed(text: str) -> frozenset[str]:
     """The optional extensions whose syntax may occur in `text`."""
-    return frozenset(
-        name for name, trigger in OPTIONAL.items()
-        if (trigger.search(text) if isinstance(trigger, re.Pattern)
-            else any(mark in text for mark in trigger)))
+    text = "\n" + text
+    return frozenset(name for name, trigger in OPTIONAL.items() if trigger.search(text))
 
 
 @lru_cache(maxsize=4096)  # subheadings recur across a newsroom's articles
