@@ -121,3 +121,18 @@ def test_scan_page_reads_links_and_ids() -> None:
     assert scan.ids == {"a", "b"}
     assert page_url("a/b/index.html") == "/a/b/" and page_url("index.html") == "/"
     assert page_url("404.html") == "/404.html"
+
+
+def test_check_leaves_the_site_folders_as_they_were(site: SiteDir) -> None:
+    good_site(site)
+
+    def snapshot() -> dict[str, tuple[bytes, int]]:
+        return {p.relative_to(site.root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+                for p in sorted(site.root.rglob("*"))
+                if p.is_file() and ".newsgen-cache" not in p.relative_to(site.root).parts}
+
+    before = snapshot()
+    assert check(site)[0] == 0
+    assert snapshot() == before
+    assert sorted(p.name for p in site.root.iterdir()) == sorted(
+        ["content", "newsgen.yaml", "static", ".newsgen-cache"])

@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import SiteDir
+from conftest import SiteDir, nu_check
 
 SAMPLE = Path(__file__).parent / "sites" / "sample"
 EXPECTED = SAMPLE / "expected"
@@ -32,3 +32,7 @@ def test_sample_site_matches_golden_files(tmp_path: Path) -> None:
     assert sorted(built) == sorted(expected)
     for path, data in expected.items():
         assert built[path].decode() == data.decode(), path
+
+
+def test_every_golden_page_passes_the_current_nu_checker() -> None:
+    assert nu_check(EXPECTED) == []
