@@ -6,7 +6,8 @@ from pathlib import Path
 
 from conftest import NOW, SiteDir, run_newsgen
 
-from newsgen.links import find_broken_links, page_url, scan_page
+from newsgen.links import find_broken_links, scan_page
+from newsgen.urls import path_to_url
 
 GOOD_BODY = """## Первая часть
 
@@ -119,8 +120,8 @@ def test_scan_page_reads_links_and_ids() -> None:
                      'href="https://cdn"><img src="i.png"></p>')
     assert [link.url for link in scan.links] == ["x.html", "i.png"]
     assert scan.ids == {"a", "b"}
-    assert page_url("a/b/index.html") == "/a/b/" and page_url("index.html") == "/"
-    assert page_url("404.html") == "/404.html"
+    assert path_to_url("a/b/index.html") == "/a/b/" and path_to_url("index.html") == "/"
+    assert path_to_url("404.html") == "/404.html"
 
 
 def test_check_leaves_the_site_folders_as_they_were(site: SiteDir) -> None:

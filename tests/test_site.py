@@ -14,8 +14,8 @@ from newsgen.site import (
     make_slug,
     paginate,
     related,
-    url_to_path,
 )
+from newsgen.urls import url_to_path
 
 UTC = dt.UTC
 

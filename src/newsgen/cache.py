@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from .keys import PARSING_LIBRARIES, code_digest, digest, parsing_modules
+
 CACHE_DIR = ".newsgen-cache"
 FORMAT = b"newsgen-cache-1\n"
 CHECKSUM_SIZE = 16
@@ -42,16 +44,6 @@ RACY_SECONDS = 2.0
 
 T = TypeVar("T")
 Stamp = tuple[int, int, int, int]  # inode, size, mtime in ns, ctime in ns
-
-
-def digest(*parts: bytes | str) -> str:
-    """A hex digest of the parts, each length-prefixed so that ('ab', 'c') != ('a', 'bc')."""
-    h = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
 
 
 def stamp_of(stat: os.stat_result) -> Stamp:
@@ -161,13 +153,21 @@ def load_body(cache_dir: Path, locator: str) -> str | None:
     return None if data is None else str(data, "utf-8")
 
 
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    """What one unit of output was made from (its key) and the files it wrote, each as
+    (output path, what made it)."""
+
+    key: str
+    files: tuple[tuple[str, str], ...]
+
+
 @dataclass
 class OutputRecord:
     """What one output folder holds, as the last successful build left it, and what that
     build was made from."""
 
-    # unit id -> (its inputs' key, the (output path, source) pairs it wrote)
-    units: dict[str, tuple[str | None, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
+    units: dict[str, UnitRecord] = field(default_factory=dict)  # by the unit's ident
     stamps: dict[str, Stamp] = field(default_factory=dict)  # output path -> stamp after writing
     # A digest of every input but the content and static files (code, config, options,
     # templates), and each content and static file's key: the same again, with the output
@@ -180,10 +180,10 @@ class OutputRecord:
     built_at: Any = None
     stable_until: Any = None
     result: Any = None
-    # For rebuilding after edits to articles' bodies only (see `build.py`): each published
-    # article's body locator and digest, and which snapshot of the site model they go with.
+    # For patches (see `build.py`): each published article's body locator and keys (by
+    # index, `keys.ArticleKeys`), and which snapshot of the site model they go with.
     locators: dict[str, str] = field(default_factory=dict)
-    article_keys: list[str] = field(default_factory=list)
+    article_keys: list[Any] = field(default_factory=list)
     snapshot: str = ""
 
 
@@ -218,7 +218,7 @@ class BuildCache:
     def parsing_code(self) -> str:
         """The digest of the code that parses content files."""
         if not hasattr(self, "_parsing_code"):
-            self._parsing_code = code_digest(PARSING_MODULES)
+            self._parsing_code = code_digest(parsing_modules(), PARSING_LIBRARIES)
         return self._parsing_code
 
     def clear(self) -> None:
@@ -455,8 +455,8 @@ class BuildCache:
         if not prune:
             return
         # Entries are (article, problems, body locator); a pack lives while one body in it does.
-        packs = {entry[2].split(":")[0] for shard in self._shards.values()
-                 for entry in shard.values() if entry[2]}
+        packs = {entry.body.split(":")[0] for shard in self._shards.values()
+                 for entry in shard.values() if entry.body}
         for entry in bodies.iterdir():
             if entry.name in packs or entry.name.startswith("."):
                 continue
@@ -485,29 +485,3 @@ def _should_prune(bodies: Path) -> bool:
 class CacheDamaged(Exception):
     """A cache entry vanished or broke while a build was using it (someone deleted the
     cache folder mid-build); the build is retried without trusting the cache."""
-
-
-# The modules that decide how a content file is parsed; a change anywhere else in newsgen
-# leaves parsed articles valid (and is covered by `code_digest()` for pages).
-PARSING_MODULES = ("content.py", "markup.py", "models.py", "config.py", "errors.py", "cache.py",
-                   "workers.py")
-
-
-def code_digest(modules: Iterable[str] | None = None) -> str:
-    """newsgen's own code (all of it, or the named modules) and the versions of the
-    libraries that shape the output, so that an upgrade never serves pages made by the
-    previous version."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    package = Path(__file__).parent
-    wanted = set(modules) if modules is not None else None
-    parts: list[bytes | str] = []
-    for path in sorted(package.rglob("*.py")):
-        if wanted is None or path.name in wanted:
-            parts += [path.name, path.read_bytes()]
-    for name in ("markdown", "jinja2", "pyyaml", "python-slugify", "babel"):
-        try:
-            parts.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            parts.append(name)
-    return digest(*parts)

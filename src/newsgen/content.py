@@ -11,21 +11,25 @@ import os
 import stat
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
+from .cache import store_bodies
 from .config import Schema, YamlLoader, yaml_problem
 from .errors import ContentError, closest, did_you_mean, sort_key, warning
-from .models import FrontMatter, ParsedSource
+from .keys import digest, front_key, source_key
+from .models import FrontMatter, ParsedEntry, ParsedSource
 from .write import unsafe_reason
 
 if TYPE_CHECKING:  # Markdown is imported where articles are parsed, not on every run
     from .markup import MarkdownRenderer
 
 CONTENT_DIR = "content"
+STATIC_DIR = "static"
 FENCE = "---"
 REQUIRED = ("title", "section", "lede")
 KNOWN_KEYS = (
@@ -85,6 +89,64 @@ def find_sources(site_dir: Path) -> list[tuple[str, str, os.stat_result]]:
                 found.append(((*prefix, name), path, info))
     found.sort(key=lambda entry: entry[0])
     return [(f"{CONTENT_DIR}/{'/'.join(parts)}", path, info) for parts, path, info in found]
+
+
+def static_files(site_dir: Path, theme_static: Path) -> dict[str, tuple[Path, str]]:
+    """Output path -> (file, source label) of every static file: the theme's, and the
+    site's `static/` on top. Hidden files and folders are skipped."""
+    files: dict[str, tuple[Path, str]] = {}
+    for root, label in ((theme_static, "newsgen theme"), (site_dir / STATIC_DIR, None)):
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if path.is_file() and not any(p.startswith(".") for p in rel.parts):
+                shown = label or f"{STATIC_DIR}/{rel.as_posix()}"
+                files[rel.as_posix()] = (path, shown)
+    return files
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """A content file as a worker parsed it: its key (None when it could not be read), the
+    entry, and the digest of the bytes read."""
+
+    source: str
+    key: str | None
+    entry: ParsedEntry
+    file_digest: str
+
+
+def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, cache_dir: Path,
+                renderer: MarkdownRenderer) -> list[ParsedFile]:
+    """Read and parse content files, (source, path) each, the bodies stored in the cache
+    in one pack. Each key is made from the bytes read here."""
+    done: list[ParsedFile] = []
+    bodies: list[tuple[int, str, str]] = []  # (index in done, key, html)
+    for source, path in items:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            problem = ContentError(source, None, f"cannot be read: {exc.strerror}")
+            done.append(ParsedFile(source, None, ParsedEntry(None, (problem,)), ""))
+            continue
+        file_digest = digest(data)
+        key = source_key(salt, source, file_digest)
+        parsed, problems = parse_source(source, data, tz, renderer)
+        front = ""
+        if parsed is not None:
+            bodies.append((len(done), key, parsed.body_html))
+            front = front_key(parsed.meta)
+            parsed = replace(parsed, body_html="")
+        done.append(ParsedFile(source, key, ParsedEntry(parsed, tuple(problems), "", front),
+                               file_digest))
+    locators = store_bodies(cache_dir, [key for _, key, _ in bodies],
+                            [html for _, _, html in bodies])
+    for (index, _key, _html), locator in zip(bodies, locators, strict=True):
+        entry = done[index].entry
+        done[index] = replace(done[index], entry=replace(entry, body=locator))
+    return done
 
 
 class _Invalid(Exception):

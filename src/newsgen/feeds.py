@@ -12,8 +12,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .config import SiteConfig
-from .models import Article, OutputFile, Site
-from .site import TAGS_URL, paginate
+from .models import Article, Card, Listing, OutputFile
+from .site import paginate
+from .urls import (
+    NEWS_SITEMAP_URL,
+    SITEMAP_URL,
+    TAGS_URL,
+    sitemap_part_url,
+    url_to_path,
+)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -21,9 +28,6 @@ NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 # sitemaps.org: at most 50,000 URLs per sitemap file; beyond that, an index of parts.
 SITEMAP_LIMIT = 50_000
-SITEMAP_URL = "/sitemap.xml"
-NEWS_SITEMAP_URL = "/news-sitemap.xml"
-FEED_NAME = "feed.xml"
 # Google News: only articles published in the last two days, at most 1,000 per sitemap.
 NEWS_WINDOW = dt.timedelta(hours=48)
 NEWS_LIMIT = 1000
@@ -55,11 +59,6 @@ def _stamp(moment: dt.datetime | None) -> str:
 
 def _newest(moments: Iterable[dt.datetime | None]) -> dt.datetime | None:
     return max((m for m in moments if m is not None), default=None)
-
-
-def feed_url(page_url: str) -> str:
-    """The Atom feed of a listing page: '/' -> '/feed.xml', '/tags/x/' -> '/tags/x/feed.xml'."""
-    return page_url + FEED_NAME
 
 
 def atom_feed(config: SiteConfig, title: str, page_url: str, self_url: str,
@@ -108,29 +107,34 @@ class SitemapEntry:
     lastmod: dt.datetime | None
 
 
-def _listing_entries(first_url: str, indexes: Sequence[int], site: Site,
-                     per_page: int) -> Iterator[SitemapEntry]:
+def _listing_entries(listing: Listing, cards: Sequence[Card], per_page: int
+                     ) -> Iterator[SitemapEntry]:
     """Each page of a paginated listing. A page changes when an article on it or any newer
     one changes (a new article shifts every page), hence the newest date up to its end."""
     newest: dt.datetime | None = None  # over this page and every page before it
-    for page in paginate(indexes, per_page, first_url):
+    for page in paginate(listing.articles, per_page, listing.url):
         for i in page.items:
-            moment = site.articles[i].modified
+            moment = cards[i].modified
             if moment is not None and (newest is None or moment > newest):
                 newest = moment
         yield SitemapEntry(page.url, newest)
 
 
-def sitemap_entries(config: SiteConfig, site: Site) -> list[SitemapEntry]:
-    """Every published HTML page worth indexing (not the 404 page, not redirect stubs)."""
-    newest = _newest(a.modified for a in site.articles)
+def sitemap_entries(cards: Sequence[Card], listings: Sequence[Listing], per_page: int
+                    ) -> list[SitemapEntry]:
+    """Every published HTML page worth indexing (not the 404 page, not redirect stubs):
+    the home page, each article (`cards`, the site's articles), each page of each listing
+    (sections first, then tags), the tags index."""
+    newest = _newest(c.modified for c in cards)
     entries = [SitemapEntry("/", newest)]
-    entries += [SitemapEntry(a.url, a.modified) for a in site.articles]
-    for section in site.sections:
-        entries += _listing_entries(section.url, section.articles, site, config.per_page)
+    entries += [SitemapEntry(c.url, c.modified) for c in cards]
+    sections = [listing for listing in listings if listing.kind == Listing.SECTION]
+    for listing in sections:
+        entries += _listing_entries(listing, cards, per_page)
     entries.append(SitemapEntry(TAGS_URL, newest))
-    for tag in site.tags:
-        entries += _listing_entries(tag.url, tag.articles, site, config.per_page)
+    for listing in listings:
+        if listing.kind != Listing.SECTION:
+            entries += _listing_entries(listing, cards, per_page)
     return entries
 
 
@@ -163,15 +167,15 @@ def sitemap_files(config: SiteConfig, entries: Sequence[SitemapEntry],
                   limit: int = SITEMAP_LIMIT) -> Iterator[OutputFile]:
     """`/sitemap.xml`; above `limit` URLs it becomes an index of `/sitemap-N.xml` parts."""
     if len(entries) <= limit:
-        yield OutputFile(SITEMAP_URL.lstrip("/"), urlset(config, entries), "sitemap")
+        yield OutputFile(url_to_path(SITEMAP_URL), urlset(config, entries), "sitemap")
         return
     chunks = [entries[start : start + limit] for start in range(0, len(entries), limit)]
     index = []
     for number, chunk in enumerate(chunks, start=1):
-        url = f"/sitemap-{number}.xml"
+        url = sitemap_part_url(number)
         index.append((url, _newest(e.lastmod for e in chunk)))
-        yield OutputFile(url.lstrip("/"), urlset(config, chunk), "sitemap")
-    yield OutputFile(SITEMAP_URL.lstrip("/"), sitemap_index(config, index), "sitemap index")
+        yield OutputFile(url_to_path(url), urlset(config, chunk), "sitemap")
+    yield OutputFile(url_to_path(SITEMAP_URL), sitemap_index(config, index), "sitemap index")
 
 
 def news_language(language: str) -> str:
@@ -180,18 +184,19 @@ def news_language(language: str) -> str:
     return code if code in NEWS_LANGUAGE_EXCEPTIONS else code.split("-")[0]
 
 
-def news_articles(articles: Sequence[Article], now: dt.datetime) -> list[Article]:
-    """Articles published in the 48 hours up to `now`, newest first, at most 1,000."""
-    recent = [a for a in articles if a.date and now - NEWS_WINDOW <= a.date <= now]
-    return recent[:NEWS_LIMIT]
+def news_articles(articles: Sequence[Article | Card], now: dt.datetime) -> tuple[int, ...]:
+    """The indexes of the articles published in the 48 hours up to `now`, newest first, at
+    most 1,000."""
+    recent = [i for i, a in enumerate(articles) if a.date and now - NEWS_WINDOW <= a.date <= now]
+    return tuple(recent[:NEWS_LIMIT])
 
 
-def news_sitemap(config: SiteConfig, articles: Sequence[Article], now: dt.datetime) -> bytes:
-    """Google News sitemap of `news_articles(articles, now)`."""
+def news_sitemap(config: SiteConfig, cards: Sequence[Card]) -> OutputFile:
+    """The Google News sitemap of these articles (`news_articles`)."""
     name, language = _text(config.title), _text(news_language(config.language))
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n',
              f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">\n']
-    for article in news_articles(articles, now):
+    for article in cards:
         parts.append(
             f"  <url><loc>{_text(config.absolute(article.url))}</loc><news:news>"
             f"<news:publication><news:name>{name}</news:name>"
@@ -200,7 +205,8 @@ def news_sitemap(config: SiteConfig, articles: Sequence[Article], now: dt.dateti
             f"<news:title>{_text(article.title)}</news:title></news:news></url>\n"
         )
     parts.append("</urlset>\n")
-    return "".join(parts).encode("utf-8")
+    return OutputFile(url_to_path(NEWS_SITEMAP_URL), "".join(parts).encode("utf-8"),
+                      "news sitemap")
 
 
 def robots(config: SiteConfig) -> bytes:
@@ -209,58 +215,3 @@ def robots(config: SiteConfig) -> bytes:
         f"Sitemap: {config.absolute(SITEMAP_URL)}\n"
         f"Sitemap: {config.absolute(NEWS_SITEMAP_URL)}\n"
     ).encode()
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """One Atom feed: the page it belongs to, its path, title and source label, and the
-    articles it shows (indexes into the site's articles, newest first)."""
-
-    page: str
-    path: str
-    title: str
-    source: str
-    items: tuple[int, ...]
-
-
-def feed_specs(config: SiteConfig, site: Site) -> list[FeedSpec]:
-    """Every feed of the site: the site's, each section's and each tag's."""
-    size = config.feed_size
-    specs = [FeedSpec("/", FEED_NAME, config.title, "site feed",
-                      tuple(range(min(size, len(site.articles)))))]
-    for section in site.sections:
-        specs.append(FeedSpec(section.url, feed_url(section.url).lstrip("/"),
-                              f"{section.name} — {config.title}", f"section '{section.name}'",
-                              section.articles[:size]))
-    for tag in site.tags:
-        specs.append(FeedSpec(tag.url, feed_url(tag.url).lstrip("/"),
-                              f"{tag.name} — {config.title}", f"tag '{tag.name}'",
-                              tag.articles[:size]))
-    return specs
-
-
-def feed_file(config: SiteConfig, site: Site, spec: FeedSpec) -> OutputFile:
-    items = [site.articles[i] for i in spec.items]
-    return OutputFile(spec.path, atom_feed(config, spec.title, spec.page, feed_url(spec.page),
-                                           items), spec.source)
-
-
-def site_files(config: SiteConfig, site: Site, now: dt.datetime, *,
-               sitemap_limit: int = SITEMAP_LIMIT) -> Iterator[OutputFile]:
-    """The sitemaps (and their index past `sitemap_limit` URLs), the news sitemap and
-    robots.txt."""
-    yield from sitemap_files(config, sitemap_entries(config, site), sitemap_limit)
-    yield OutputFile(NEWS_SITEMAP_URL.lstrip("/"), news_sitemap(config, site.articles, now),
-                     "news sitemap")
-    yield OutputFile("robots.txt", robots(config), "robots.txt")
-
-
-def feed_files(config: SiteConfig, site: Site, now: dt.datetime, *,
-               sitemap_limit: int = SITEMAP_LIMIT) -> Iterator[OutputFile]:
-    """Every non-HTML file of the site: feeds, sitemaps and robots.txt.
-
-    `site` holds only what is published at `now` (drafts, embargoed and expired articles
-    were left out before assembly), so feeds and sitemaps follow the schedule as pages do."""
-    for spec in feed_specs(config, site):
-        yield feed_file(config, site, spec)
-    yield from site_files(config, site, now, sitemap_limit=sitemap_limit)

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import ContentError
+from .urls import path_to_url
 
 # Attributes that point at another resource a reader's browser will fetch or follow.
 LINK_ATTRIBUTES = {
@@ -83,13 +84,6 @@ def scan_page(html: str) -> PageScan:
     return PageScan(tuple(scanner.links), frozenset(scanner.ids))
 
 
-def page_url(path: str) -> str:
-    """The site URL of an output file: 'a/b/index.html' -> '/a/b/'."""
-    url = "/" + path
-    return url.removesuffix("index.html") if url.endswith("/index.html") or url == "/index.html" \
-        else url
-
-
 def _target_file(out_dir: Path, site_path: str) -> str | None:
     """The output file (relative) that a site path is served from, or None."""
     relative = site_path.lstrip("/")
@@ -118,7 +112,7 @@ def find_broken_links(out_dir: Path, base_url: str) -> list[BrokenLink]:
 
     broken: list[BrokenLink] = []
     for page in pages:
-        here = base_url.rstrip("/") + page_url(page)
+        here = base_url.rstrip("/") + path_to_url(page)
         for link in scan(page).links:
             reason = _check(link.url, here, prefix, out_dir, scan)
             if reason is not None:
@@ -142,7 +136,7 @@ def _check(url: str, here: str, prefix: str, out_dir: Path,
         return "no page or file of the site has that URL"
     fragment = unquote(target.fragment)
     if fragment and found.endswith(".html") and fragment not in scan(found).ids:
-        return f"the page {page_url(found)} has no element with id '{fragment}'"
+        return f"the page {path_to_url(found)} has no element with id '{fragment}'"
     return None
 
 
@@ -189,7 +183,7 @@ def attribute(broken: Iterable[BrokenLink], sources: Mapping[str, str], site_dir
         if line is not None:
             problems.append(ContentError(source, line, f"broken link '{link.url}': {link.reason}"))
         else:
-            by_template.setdefault((link.url, link.reason), []).append(page_url(link.page))
+            by_template.setdefault((link.url, link.reason), []).append(path_to_url(link.page))
     for (url, reason), pages in by_template.items():
         others = f" (and on {len(pages) - 1} other page{'s' if len(pages) > 2 else ''})" \
             if len(pages) > 1 else ""

@@ -45,6 +45,18 @@ class ParsedSource:
 
 
 @dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """What the cache keeps of one content file: the parsed article (None when the file
+    has errors) with its body stored apart, the problems found, where the body is stored
+    (`body`, a locator in the cache's body packs) and the key of its front matter."""
+
+    article: ParsedSource | None
+    problems: tuple[Any, ...]  # ContentError values
+    body: str = ""
+    front: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """A named link: a section or a tag as an article refers to it."""
 
@@ -91,10 +103,7 @@ class Article:
     def modified(self) -> datetime | None:
         """The last change: `updated`, never earlier than `date` (crawlers reject a
         modification before publication)."""
-        date, updated = self.meta.date, self.meta.updated
-        if date is None or updated is None:
-            return date or updated
-        return max(date, updated)
+        return _modified(self.meta)
 
     @property
     def authors(self) -> tuple[str, ...]:
@@ -106,20 +115,79 @@ class Article:
 
 
 @dataclass(frozen=True)
-class Section:
-    name: str
-    slug: str
-    url: str
-    description: str
-    articles: tuple[int, ...]  # indexes into Site.articles, newest first
+class Listing:
+    """A paginated list of articles with a page of its own: a section or a tag (Zola's
+    taxonomy term, Pelican's URLWrapper). `kind` is `SECTION` or `TAG`."""
 
-
-@dataclass(frozen=True)
-class Tag:
+    kind: str
     name: str
     slug: str
     url: str
     articles: tuple[int, ...]  # indexes into Site.articles, newest first
+    description: str = ""
+
+    SECTION = "section"
+    TAG = "tag"
+
+    @property
+    def label(self) -> str:
+        """How errors and the output record name it: "section 'Политика'"."""
+        return f"{self.kind} '{self.name}'"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An article as a listing, the home page or a sitemap shows it: every field but the
+    body, so that an edit to the body alone leaves every card of it as it was."""
+
+    source: str
+    meta: FrontMatter
+    slug: str
+    url: str
+    section: Link
+    tags: tuple[Link, ...]
+
+    @classmethod
+    def of(cls, article: Article) -> Card:
+        return cls(article.source, article.meta, article.slug, article.url, article.section,
+                   article.tags)
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def lede(self) -> str:
+        return self.meta.lede
+
+    @property
+    def date(self) -> datetime | None:
+        return self.meta.date
+
+    @property
+    def updated(self) -> datetime | None:
+        return self.meta.updated
+
+    @property
+    def modified(self) -> datetime | None:
+        return _modified(self.meta)
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return self.meta.authors
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return self.meta.extra
+
+
+def _modified(meta: FrontMatter) -> datetime | None:
+    """The last change: `updated`, never earlier than `date` (crawlers reject a
+    modification before publication)."""
+    date, updated = meta.date, meta.updated
+    if date is None or updated is None:
+        return date or updated
+    return max(date, updated)
 
 
 @dataclass(frozen=True)
@@ -135,8 +203,8 @@ class Pagination:
 @dataclass(frozen=True)
 class Site:
     articles: tuple[Article, ...]  # newest first
-    sections: tuple[Section, ...]  # configured order, then by name
-    tags: tuple[Tag, ...]  # by name
+    sections: tuple[Listing, ...]  # configured order, then by name
+    tags: tuple[Listing, ...]  # by name
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import OutputFile, Site
-from .site import url_to_path
+from .urls import url_to_path
 from .write import OutputWriter, unsafe_reason
 
 MANIFEST_NAME = ".newsgen-manifest.json"

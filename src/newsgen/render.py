@@ -3,10 +3,11 @@ per kind of page. A page is a function of the site model, the config and the tem
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,31 +19,20 @@ from babel.dates import format_date, format_datetime
 from jinja2 import meta
 from markupsafe import Markup
 
-from .cache import digest
+from .cache import BuildCache
 from .config import SiteConfig
-from .errors import ContentError
-from .models import Article, Crumb, Link, OutputFile, Section, Site, Tag
-from .site import (
-    TAGS_URL,
-    article_crumbs,
-    breadcrumbs,
-    page_count,
-    pagination,
-    related_all,
-    url_to_path,
-)
+from .errors import ContentError, did_you_mean
+from .keys import digest
+from .models import Article, Card, Crumb, Link, Listing, OutputFile, Pagination
+from .site import article_crumbs, breadcrumbs
+from .urls import NOT_FOUND_URL, TAGS_URL, feed_url, url_to_path
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
 ARTICLE_TEMPLATE = "article.html"
-# The template of each kind of page (`PageRenderer`'s methods), and of the sections' menu
-# that every page but a redirect stub carries.
-PAGE_TEMPLATES = {
-    "section": "section.html", "tag": "tag.html", "tags_index": "tags.html",
-    "home": "home.html", "not_found": "404.html", "redirect": "redirect.html",
-}
+REDIRECT_TEMPLATE = "redirect.html"
+# The sections' menu, which every page but a redirect stub carries.
 NAV_TEMPLATE = "_nav.html"
-HOME_SECTION_SIZE = 5
 
 _Value = TypeVar("_Value")
 
@@ -261,6 +251,51 @@ class Theme:
         return filename
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in the build cache (Jinja checks each against its source);
+    a cache folder deleted meanwhile costs a compile, never a failed page."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def site_theme(cache: BuildCache, config: SiteConfig, site_dir: Path, templates_key: str
+               ) -> Theme:
+    """The site's Jinja environment: one per process while the config and the templates
+    stay the same (the dev server's rebuilds compile no template twice), and compiled
+    templates kept in the cache folder for the next process."""
+
+    def make() -> Theme:
+        theme = Theme(config, site_dir)
+        folder = cache.dir / "templates"
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            theme.env.bytecode_cache = _CompiledTemplates(str(folder))
+        return theme
+
+    return cache.reuse("theme", digest(repr(config), str(site_dir.absolute()), templates_key),
+                       make)
+
+
+def check_templates(theme: Theme, articles: Sequence[Article]) -> list[ContentError]:
+    """Articles asking for a template that does not exist."""
+    problems = []
+    for article in articles:
+        name = article.meta.template
+        if name and not theme.has_template(name):
+            available = ", ".join(theme.template_names())
+            problems.append(ContentError(
+                article.source, article.key_lines.get("template"),
+                f"unknown template '{name}'{did_you_mean(name, theme.template_names())}; "
+                f"the templates are: {available}"))
+    return problems
+
+
 def _crumb_json_ld(config: SiteConfig, crumbs: tuple[Crumb, ...]) -> Markup:
     return to_json_ld({
         "@context": "https://schema.org",
@@ -310,21 +345,17 @@ def article_json_ld(config: SiteConfig, article: Article) -> Markup:
 
 
 class PageRenderer:
-    """Renders every HTML page of one assembled site."""
+    """Renders the HTML pages of one assembled site, each from exactly the values its unit
+    hands over (`pages.py`): the renderer itself never looks articles up."""
 
-    def __init__(self, theme: Theme, site: Site,
-                 related_lists: tuple[tuple[int, ...], ...] | None = None) -> None:
+    def __init__(self, theme: Theme, sections: tuple[Listing, ...]) -> None:
         self.theme = theme
         self.config = theme.config
-        self.site = site
-        self.tag_index = {tag.slug: tag for tag in site.tags}
-        # Related articles of every article, computed once for the whole site.
-        self.related = related_lists if related_lists is not None else related_all(site)
         # Sections as links only: a page's navigation must not depend on which articles a
         # section lists, or every new article would re-render every cached page.
         self.view = SiteView(self.config.title, self.config.language, self.config.base_url,
                              self.config.home,
-                             tuple(Link(s.name, s.slug, s.url) for s in site.sections))
+                             tuple(Link(s.name, s.slug, s.url) for s in sections))
         self._navs: dict[str, Markup] = {}  # the menu, by the URL of the current section
         self._with_nav: dict[str, str] = {}  # template -> digest of it and of the menu
 
@@ -339,14 +370,10 @@ class PageRenderer:
                 "site": self.view, "current_section": current}))
         return nav
 
-    def templates_of(self, kind: str, args: tuple[Any, ...]) -> str:
-        """A digest of the templates a page unit (`kind` as in `PAGE_TEMPLATES`, or
-        'article' with its index) is made with: its own, and the sections' menu."""
-        if kind == "article":
-            template = self.site.articles[args[0]].meta.template or ARTICLE_TEMPLATE
-        else:
-            template = PAGE_TEMPLATES[kind]
-        if kind == "redirect":
+    def templates_digest(self, template: str, with_menu: bool) -> str:
+        """A digest of the templates a page is made with: its own (and what it extends,
+        includes or imports), and the sections' menu when the page carries it."""
+        if not with_menu:
             return self.theme.fingerprint(template)
         known = self._with_nav.get(template)
         if known is None:  # asked for every page: once per template
@@ -354,7 +381,8 @@ class PageRenderer:
                                                       self.theme.fingerprint(NAV_TEMPLATE))
         return known
 
-    def _page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
+    def page(self, template: str, source: str, url: str, context: dict[str, Any]) -> OutputFile:
+        """A page with the site's frame: menu, canonical URL, breadcrumb JSON-LD."""
         context.setdefault("crumbs", ())
         context["site"] = self.view
         context["canonical"] = self.config.absolute(url)
@@ -365,95 +393,68 @@ class PageRenderer:
         html = self.theme.render(template, context)
         return OutputFile(url_to_path(url), html.encode("utf-8"), source)
 
-    def articles(self, indexes: tuple[int, ...]) -> list[Article]:
-        return [self.site.articles[i] for i in indexes]
-
-    def article(self, index: int) -> OutputFile:
-        article = self.site.articles[index]
-        return self._page(article.meta.template or ARTICLE_TEMPLATE, article.source, article.url, {
+    def article(self, template: str, article: Article, related: list[Card]) -> OutputFile:
+        return self.page(template, article.source, article.url, {
             "article": article,
             "title": article.title,
             "description": article.lede,
             "crumbs": article_crumbs(self.config, article),
-            "related": self.articles(self.related[index]),
+            "related": related,
             "article_json_ld": article_json_ld(self.config, article),
             "og_type": "article",
             "image": _image_url(self.config, article.meta.image),
-            "feeds": [(article.section.name, article.section.url + "feed.xml")],
+            "feeds": [(article.section.name, feed_url(article.section.url))],
         })
 
-    def _listing(self, template: str, source: str, title: str, description: str,
-                 first_url: str, indexes: tuple[int, ...], extra: dict[str, Any],
-                 parents: tuple[tuple[str, str], ...] = (), only: int | None = None
-                 ) -> list[OutputFile]:
+    def listing(self, template: str, listing: Listing, page: Pagination, items: list[Card]
+                ) -> OutputFile:
+        """Page `page.number` of a section's or a tag's listing."""
         page_label = self.theme.strings["page"]
-        per_page = self.config.per_page
-        numbers = range(1, page_count(len(indexes), per_page) + 1)
-        if only is not None:  # one page of a long listing: make just that one
-            numbers = range(only, only + 1) if only in numbers else range(0)
-        pages = []
-        for number in numbers:
-            page = pagination(indexes, per_page, first_url, number)
-            trail = (*parents, (title, first_url))
-            if page.number > 1:
-                trail = (*trail, (f"{page_label} {page.number}", page.url))
-            pages.append(self._page(template, source, page.url, {
-                "title": title if page.number == 1 else f"{title} — {page_label} {page.number}",
-                "heading": title,
-                "description": description or title,
-                "crumbs": breadcrumbs(self.config.home, *trail),
-                "pagination": page,
-                "items": self.articles(page.items),
-                **extra,
-            }))
-        return pages
+        parents = ((self.theme.strings["tags"], TAGS_URL),) if listing.kind == Listing.TAG else ()
+        trail = (*parents, (listing.name, listing.url))
+        if page.number > 1:
+            trail = (*trail, (f"{page_label} {page.number}", page.url))
+        title = listing.name
+        return self.page(template, listing.label, page.url, {
+            "title": title if page.number == 1 else f"{title} — {page_label} {page.number}",
+            "heading": title,
+            "description": listing.description or title,
+            "crumbs": breadcrumbs(self.config.home, *trail),
+            "pagination": page,
+            "items": items,
+            listing.kind: listing,
+            "feeds": [(listing.name, feed_url(listing.url))],
+        })
 
-    def section(self, section: Section, number: int | None = None) -> list[OutputFile]:
-        """The section's listing pages: all of them, or page `number` only."""
-        return self._listing(PAGE_TEMPLATES["section"], f"section '{section.name}'", section.name,
-                             section.description, section.url, section.articles,
-                             {"section": section,
-                              "feeds": [(section.name, section.url + "feed.xml")]},
-                             only=number)
-
-    def tag(self, tag: Tag, number: int | None = None) -> list[OutputFile]:
-        """The tag's listing pages: all of them, or page `number` only."""
-        return self._listing(PAGE_TEMPLATES["tag"], f"tag '{tag.name}'", tag.name, "", tag.url,
-                             tag.articles,
-                             {"tag": tag, "feeds": [(tag.name, tag.url + "feed.xml")]},
-                             parents=((self.theme.strings["tags"], TAGS_URL),),
-                             only=number)
-
-    def tags_index(self) -> OutputFile:
+    def tags_index(self, template: str, tags: tuple[Listing, ...]) -> OutputFile:
         t = self.theme.strings
-        return self._page(PAGE_TEMPLATES["tags_index"], "tags index", TAGS_URL, {
+        return self.page(template, "tags index", TAGS_URL, {
             "title": t["all_tags"],
             "description": t["all_tags"],
             "crumbs": breadcrumbs(self.config.home, (t["all_tags"], TAGS_URL)),
-            "tags": self.site.tags,
+            "tags": tags,
         })
 
-    def home(self) -> OutputFile:
-        blocks = [(s, self.articles(s.articles[:HOME_SECTION_SIZE])) for s in self.site.sections]
-        return self._page(PAGE_TEMPLATES["home"], "home page", "/", {
+    def home(self, template: str, latest: list[Card],
+             blocks: list[tuple[Link, list[Card]]]) -> OutputFile:
+        return self.page(template, "home page", "/", {
             "title": self.config.title,
             "crumbs": breadcrumbs(self.config.home),
             "description": self.config.title,
-            "latest": self.articles(tuple(range(min(self.config.per_page,
-                                                    len(self.site.articles))))),
+            "latest": latest,
             "blocks": blocks,
         })
 
-    def not_found(self) -> OutputFile:
+    def not_found(self, template: str) -> OutputFile:
         t = self.theme.strings
-        return self._page(PAGE_TEMPLATES["not_found"], "404 page", "/404.html", {
+        return self.page(template, "404 page", NOT_FOUND_URL, {
             "title": t["not_found"], "description": t["not_found"],
-            "crumbs": breadcrumbs(self.config.home, (t["not_found"], "/404.html")),
+            "crumbs": breadcrumbs(self.config.home, (t["not_found"], NOT_FOUND_URL)),
         })
 
     def redirect(self, from_url: str, to_url: str, source: str) -> OutputFile:
         """A stub at an old URL that sends readers and crawlers to the article's URL."""
-        html = self.theme.render(PAGE_TEMPLATES["redirect"], {
+        html = self.theme.render(REDIRECT_TEMPLATE, {
             "site": self.view, "target": self.config.absolute(to_url),
             "title": self.theme.strings["moved"],
         })

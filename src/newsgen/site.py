@@ -13,19 +13,9 @@ from slugify import slugify as _slugify
 
 from .config import SiteConfig
 from .errors import ContentError
-from .models import (
-    Article,
-    Crumb,
-    Link,
-    Pagination,
-    ParsedSource,
-    ScheduledChange,
-    Section,
-    Site,
-    Tag,
-)
+from .models import Article, Crumb, Link, Listing, Pagination, ParsedSource, ScheduledChange, Site
+from .urls import article_url, page_url, section_url, tag_url
 
-TAGS_URL = "/tags/"
 RELATED_LIMIT = 5
 
 
@@ -52,24 +42,6 @@ def cut_slug(slug: str, max_length: int) -> str:
 def make_slug(text: str, max_length: int) -> str:
     """Transliterated, lowercase URL slug: 'Мирные переговоры' -> 'mirnye-peregovory'."""
     return cut_slug(slugify(text), max_length)
-
-
-def section_url(slug: str) -> str:
-    return f"/{slug}/"
-
-
-def tag_url(slug: str) -> str:
-    return f"{TAGS_URL}{slug}/"
-
-
-def page_url(first_url: str, number: int) -> str:
-    return first_url if number == 1 else f"{first_url}page/{number}/"
-
-
-def url_to_path(url: str) -> str:
-    """Output file for a site URL: '/a/b/' -> 'a/b/index.html', '/feed.xml' -> 'feed.xml'."""
-    path = url.lstrip("/")
-    return path + "index.html" if not path or path.endswith("/") else path
 
 
 def is_published(
@@ -178,7 +150,7 @@ def assemble(
             meta=meta,
             body_html=parsed.body_html,
             slug=slug,
-            url=f"/{section_slug}/{slug}/",
+            url=article_url(section_slug, slug),
             section=section,
             tags=tuple(tags),
             key_lines=lines,
@@ -197,7 +169,8 @@ def assemble(
         key=lambda s: (configured.get(s, len(configured)), section_names[s].casefold(), s),
     )
     sections = tuple(
-        Section(
+        Listing(
+            kind=Listing.SECTION,
             name=section_names[slug],
             slug=slug,
             url=section_url(slug),
@@ -207,7 +180,7 @@ def assemble(
         for slug in section_order
     )
     tags_sorted = tuple(
-        Tag(tag_names[slug], slug, tag_url(slug), tuple(by_tag[slug]))
+        Listing(Listing.TAG, tag_names[slug], slug, tag_url(slug), tuple(by_tag[slug]))
         for slug in sorted(by_tag, key=lambda s: (tag_names[s].casefold(), s))
     )
     return Site(tuple(articles), sections, tags_sorted), problems
@@ -247,7 +220,7 @@ def article_crumbs(config: SiteConfig, article: Article) -> tuple[Crumb, ...]:
                        (article.title, article.url))
 
 
-def related(site: Site, index: int, tag_index: dict[str, Tag], limit: int = RELATED_LIMIT
+def related(site: Site, index: int, tag_index: dict[str, Listing], limit: int = RELATED_LIMIT
             ) -> tuple[int, ...]:
     """Up to `limit` other articles sharing the most tags; newer first among equals."""
     shared: Counter[int] = Counter()

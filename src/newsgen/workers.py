@@ -11,15 +11,16 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
-from .cache import CacheDamaged, digest, store_bodies
-from .content import parse_source
+from .cache import CacheDamaged
+from .content import ParsedFile, parse_files
 from .errors import ContentError
-from .models import OutputFile
+from .models import Article, OutputFile
+from .pages import Shown, Unit
 from .render import PageRenderer
 from .write import write_staged
 
@@ -37,46 +38,23 @@ def start_worker(state: dict[str, Any]) -> None:
     _WORKER.update(state)
 
 
-def parse_chunk(items: list[tuple[str, str]]) -> list[tuple[str, str | None, Any, str]]:
-    """Read and parse content files: (source, key, (article, problems, body locator),
-    file digest) for each, the bodies stored in the cache in one pack. Files are read
-    here, not sent by the parent, so that the parent never holds a whole newsroom's text;
-    the key is made from the bytes read here."""
+def parse_chunk(items: list[tuple[str, str]]) -> list[ParsedFile]:
+    """`content.parse_files` in a worker, with its own Markdown instance. Files are read
+    here, not sent by the parent, so that the parent never holds a whole newsroom's text."""
     renderer = _WORKER.get("markdown")
     if renderer is None:
         from .markup import MarkdownRenderer  # only a build that parses needs Markdown
 
         renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
-    tz, cache_dir, salt = _WORKER["tz"], _WORKER["cache_dir"], _WORKER["salt"]
-    done: list[tuple[str, str | None, Any, str]] = []
-    bodies: list[tuple[int, str, str]] = []  # (index in done, key, html)
-    for source, path in items:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            problem = ContentError(source, None, f"cannot be read: {exc.strerror}")
-            done.append((source, None, (None, (problem,), ""), ""))
-            continue
-        file_digest = digest(data)
-        key = digest(salt, source, file_digest)
-        parsed, problems = parse_source(source, data, tz, renderer)
-        if parsed is not None:
-            bodies.append((len(done), key, parsed.body_html))
-            parsed = replace(parsed, body_html="")
-        done.append((source, key, (parsed, tuple(problems), ""), file_digest))
-    locators = store_bodies(cache_dir, [key for _, key, _ in bodies],
-                            [html for _, _, html in bodies])
-    for (index, _key, _html), locator in zip(bodies, locators, strict=True):
-        label, body_key, (article, found, _), read_digest = done[index]
-        done[index] = (label, body_key, (article, found, locator), read_digest)
-    return done
+    return parse_files(items, _WORKER["salt"], _WORKER["tz"], _WORKER["cache_dir"], renderer)
 
 
-def render_unit(renderer: PageRenderer, render_page: Callable[[], Any]
-                 ) -> tuple[list[OutputFile], list[ContentError]]:
+def render_unit(renderer: PageRenderer, unit: Unit, articles: Sequence[Article]
+                ) -> tuple[list[OutputFile], list[ContentError]]:
+    """A unit's files, from the articles it declares; a template's error is a problem to
+    report, with the template's name and line."""
     try:
-        result = render_page()
+        return unit.render(renderer, Shown(articles, unit.shows())), []
     except CacheDamaged:
         raise
     except jinja2.TemplateError as exc:
@@ -86,24 +64,30 @@ def render_unit(renderer: PageRenderer, render_page: Callable[[], Any]
         if problem.line is None:  # not raised from a template line: a newsgen bug
             raise
         return [], [problem]
-    return ([result] if isinstance(result, OutputFile) else list(result)), []
 
 
-RenderDone = tuple[int, list[tuple[str, str]], list[ContentError]]
+@dataclass(frozen=True, slots=True)
+class RenderDone:
+    """What a worker rendered of one unit: the unit's position, the (path, source) of each
+    file it wrote into the staging folder, and the problems found."""
+
+    position: int
+    files: list[tuple[str, str]]
+    problems: list[ContentError]
 
 
-def render_chunk(indexes: list[int]) -> list[RenderDone]:
+def render_chunk(positions: list[int]) -> list[RenderDone]:
     """Render units, each output written straight into the staging folder; the parent
-    then claims each output's path in page order, so that the writer's checks see what a
+    then claims each output's path in unit order, so that the writer's checks see what a
     build without workers sees."""
-    renderer, units, staging = _WORKER["renderer"], _WORKER["units"], _WORKER["staging"]
-    made_dirs = _WORKER["made_dirs"]
+    renderer, units, articles = _WORKER["renderer"], _WORKER["units"], _WORKER["articles"]
+    staging, made_dirs = _WORKER["staging"], _WORKER["made_dirs"]
     done = []
-    for index in indexes:
-        outputs, problems = render_unit(renderer, units[index][1])
+    for position in positions:
+        outputs, problems = render_unit(renderer, units[position], articles)
         for output in outputs:
             write_staged(staging, output.path, output.data, made_dirs)
-        done.append((index, [(output.path, output.source) for output in outputs], problems))
+        done.append(RenderDone(position, [(o.path, o.source) for o in outputs], problems))
     return done
 
 

@@ -1,0 +1,153 @@
+"""Every cache key of a build, made in one place.
+
+A key is a digest of everything an entry or an output was made from, so that an entry
+found under its key is right by construction. The keys, from the bottom up:
+
+- `code_digest`: newsgen's own code and the versions of the libraries that shape the
+  output; `parsing_modules()` names the modules a parsed entry depends on, derived from
+  the imports of `content.py`, so a change anywhere else keeps the parsed articles;
+- `source_key`: a content file's name, its bytes and the parsing salt (`parsing_salt`);
+- `front_key`: an article's front matter alone, so that a body edit leaves its cards';
+- `ArticleKeys`: per published article, the key of its card (every field but the body)
+  and of the whole article, with what assembly derived from the whole site;
+- `tree_digest` and `static_key`: templates and static files;
+- `unit_key`: a unit of output, from what the unit declares it shows (`pages.py`)."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import SiteConfig
+    from .models import Article, FrontMatter
+
+PACKAGE = Path(__file__).parent
+# The module whose imports, followed to the end, are all the code that parses a file.
+PARSING_ROOT = "content"
+# The libraries whose versions shape the output, and those that shape a parsed entry.
+OUTPUT_LIBRARIES = ("markdown", "jinja2", "pyyaml", "python-slugify", "babel")
+PARSING_LIBRARIES = ("markdown", "pyyaml", "python-slugify")
+
+
+def digest(*parts: bytes | str) -> str:
+    """A hex digest of the parts, each length-prefixed so that ('ab', 'c') != ('a', 'bc')."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _package_imports(module: str) -> set[str]:
+    """The newsgen modules `module` imports anywhere in its text (at the top or inside a
+    function), by name."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:  # `from . import x`
+                found.update(alias.name for alias in node.names)
+    return {name for name in found if (PACKAGE / f"{name}.py").is_file()}
+
+
+@cache
+def parsing_modules() -> tuple[str, ...]:
+    """Every module that the parsing of a content file runs, as file names: `content.py`
+    and everything it imports, followed to the end."""
+    seen: set[str] = set()
+    todo = [PARSING_ROOT]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += _package_imports(module) - seen
+    return tuple(sorted(f"{name}.py" for name in seen))
+
+
+def code_digest(modules: Iterable[str] | None = None,
+                libraries: Sequence[str] = OUTPUT_LIBRARIES) -> str:
+    """newsgen's own code (all of it, or the named modules) and the versions of the
+    libraries that shape the output, so that an upgrade never serves pages made by the
+    previous version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    wanted = set(modules) if modules is not None else None
+    parts: list[bytes | str] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if wanted is None or path.name in wanted:
+            parts += [path.name, path.read_bytes()]
+    for name in libraries:
+        try:
+            parts.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            parts.append(name)
+    return digest(*parts)
+
+
+def parsing_salt(parsing_code: str, config: SiteConfig) -> str:
+    """What a parsed entry depends on besides the file: the parsing code and the config's
+    time zone (naive dates) and Markdown safety."""
+    return digest(parsing_code, config.timezone, str(config.safe_markdown))
+
+
+def source_key(salt: str, source: str, file_digest: str) -> str:
+    """A content file's key: its name, the digest of its bytes and the parsing salt."""
+    return digest(salt, source, file_digest)
+
+
+def front_key(meta: FrontMatter) -> str:
+    """An article's front matter, validated: what its cards show."""
+    return digest(repr(meta))
+
+
+def static_key(file_digest: str, label: str) -> str:
+    return digest(file_digest, label)
+
+
+def tree_digest(*roots: Path) -> str:
+    """Every file under the roots (templates): names and bytes."""
+    parts: list[bytes | str] = []
+    for root in roots:
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+        parts.append("|")
+    return digest(*parts)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleKeys:
+    """The keys of one published article as pages show it: `card`, every field but the
+    body (what a listing, the home page or a sitemap shows), and `whole`, the card and the
+    body (the article's own page, a feed entry)."""
+
+    card: str
+    whole: str
+
+    @classmethod
+    def of(cls, article: Article, front: str, body: str) -> ArticleKeys:
+        """`front`: the front matter's key; `body`: the key the body is stored under."""
+        card = digest(front, article.source, article.slug, article.url,
+                      article.section.name, article.section.url,
+                      *(part for tag in article.tags for part in (tag.name, tag.url)),
+                      str(article.meta.template))
+        return cls(card, digest(card, body))
+
+
+def unit_key(kind: str, identity: Sequence[str], frame: str, templates: str,
+             cards: Iterable[str], whole: Iterable[str]) -> str:
+    """A unit of output's key: its kind and identity, the frame (code, config, the
+    sections' menu), the digest of its templates, and the keys of the articles it shows,
+    as cards and whole. Two units that show different things can never share a key."""
+    return digest(kind, frame, templates, str(len(identity)), *identity, "cards", *cards,
+                  "whole", *whole)

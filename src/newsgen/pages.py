@@ -1,0 +1,465 @@
+"""The units of a site's output: one frozen dataclass per kind of output.
+
+A unit is a value that says everything about one output: who it is (`ident`), the template
+it is made with, what it shows — which articles, whole (`Shows.whole`: the article's page,
+a feed entry with its body) or as cards (`Shows.cards`: every field but the body) — and
+whatever else it shows (`identity`: a listing's name and length, a redirect's target).
+The engine keys a unit by exactly that declaration (`keys.unit_key`) and hands `render`
+exactly the articles it declared (`Shown`), so the key and the page cannot disagree: a
+unit that reaches for an article it did not declare fails, and a kind of unit that does
+not declare its inputs cannot be made (each of `Unit`'s methods is abstract).
+
+Adding a kind of output is one class here, added to `KINDS`, and one template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .config import SiteConfig
+from .feeds import (
+    SITEMAP_LIMIT,
+    atom_feed,
+    news_articles,
+    news_sitemap,
+    robots,
+    sitemap_entries,
+    sitemap_files,
+)
+from .keys import ArticleKeys, digest, unit_key
+from .models import Article, Card, Link, Listing, OutputFile, Pagination, Site
+from .render import ARTICLE_TEMPLATE, REDIRECT_TEMPLATE, PageRenderer
+from .site import page_count, pagination
+from .urls import ROBOTS_URL, alias_url, feed_url, url_to_path
+
+HOME_SECTION_SIZE = 5  # cards in each section's block on the home page
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What units are planned from: the assembled site and what the build knows of it."""
+
+    site: Site
+    config: SiteConfig
+    related: tuple[tuple[int, ...], ...]  # per article, the related articles it lists
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class Shows:
+    """The articles a unit shows, as indexes into the site's articles: `whole` (with the
+    body) and `cards` (every field but the body)."""
+
+    whole: tuple[int, ...] = ()
+    cards: tuple[int, ...] = ()
+
+
+class UndeclaredArticle(LookupError):
+    """A unit asked for an article it did not declare: its key would not cover it."""
+
+
+class Shown:
+    """The articles a unit declared, and no others."""
+
+    def __init__(self, articles: Sequence[Article], shows: Shows) -> None:
+        self._articles = articles
+        self._whole = frozenset(shows.whole)
+        self._cards = self._whole | frozenset(shows.cards)
+
+    def whole(self, index: int) -> Article:
+        if index not in self._whole:
+            raise UndeclaredArticle(f"article {index} is not declared whole")
+        return self._articles[index]
+
+    def card(self, index: int) -> Card:
+        if index not in self._cards:
+            raise UndeclaredArticle(f"article {index} is not declared")
+        return Card.of(self._articles[index])
+
+    def cards(self, indexes: Sequence[int]) -> list[Card]:
+        return [self.card(i) for i in indexes]
+
+
+class Unit(ABC):
+    """One unit of output. Subclasses are frozen dataclasses that hold what they show."""
+
+    # Whether the page carries the sections' menu (its key then covers the menu).
+    with_menu: ClassVar[bool] = True
+
+    @property
+    @abstractmethod
+    def ident(self) -> str:
+        """Stable between builds: how the output record finds this unit again."""
+
+    @abstractmethod
+    def template(self) -> str | None:
+        """The template the unit is made with; None for a file made without one."""
+
+    @abstractmethod
+    def shows(self) -> Shows:
+        """The articles it shows, and as what."""
+
+    @abstractmethod
+    def identity(self) -> tuple[str, ...]:
+        """Everything else it shows that is not in the frame (code, config, templates)."""
+
+    @abstractmethod
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        """The unit's files, made from `shown` and the unit's own fields only."""
+
+    @classmethod
+    @abstractmethod
+    def plan(cls, plan: Plan) -> Iterator[Unit]:
+        """Every unit of this kind in the site."""
+
+
+@dataclass(frozen=True)
+class ArticlePage(Unit):
+    index: int
+    source: str
+    article_template: str
+    related: tuple[int, ...]
+
+    @property
+    def ident(self) -> str:
+        return "article:" + self.source
+
+    def template(self) -> str:
+        return self.article_template
+
+    def shows(self) -> Shows:
+        return Shows(whole=(self.index,), cards=self.related)
+
+    def identity(self) -> tuple[str, ...]:
+        return ()
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        return [renderer.article(self.article_template, shown.whole(self.index),
+                                 shown.cards(self.related))]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[ArticlePage]:
+        for index, article in enumerate(plan.site.articles):
+            yield cls(index, article.source, article.meta.template or ARTICLE_TEMPLATE,
+                      plan.related[index])
+
+
+@dataclass(frozen=True)
+class ListingPage(Unit):
+    """Page `number` of a section's or a tag's listing."""
+
+    listing: Listing
+    number: int
+    per_page: int
+
+    TEMPLATES: ClassVar[dict[str, str]] = {Listing.SECTION: "section.html",
+                                           Listing.TAG: "tag.html"}
+
+    @property
+    def ident(self) -> str:
+        return f"{self.listing.kind}:{self.listing.slug}:{self.number}"
+
+    def template(self) -> str:
+        return self.TEMPLATES[self.listing.kind]
+
+    def shows(self) -> Shows:
+        return Shows(cards=self._page().items)
+
+    def identity(self) -> tuple[str, ...]:
+        listing = self.listing
+        return (listing.kind, listing.name, listing.slug, listing.url, listing.description,
+                str(len(listing.articles)), str(self.number))
+
+    def _page(self) -> Pagination:
+        return pagination(self.listing.articles, self.per_page, self.listing.url, self.number)
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        page = self._page()
+        return [renderer.listing(self.template(), self.listing, page, shown.cards(page.items))]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[ListingPage]:
+        per_page = plan.config.per_page
+        for listing in (*plan.site.sections, *plan.site.tags):
+            for number in range(1, page_count(len(listing.articles), per_page) + 1):
+                yield cls(listing, number, per_page)
+
+
+@dataclass(frozen=True)
+class TagsIndexPage(Unit):
+    tags: tuple[Listing, ...]
+
+    @property
+    def ident(self) -> str:
+        return "tags"
+
+    def template(self) -> str:
+        return "tags.html"
+
+    def shows(self) -> Shows:
+        return Shows()
+
+    def identity(self) -> tuple[str, ...]:  # the index shows each tag's name and count
+        return tuple(f"{tag.name}\0{tag.url}\0{len(tag.articles)}" for tag in self.tags)
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        return [renderer.tags_index(self.template(), self.tags)]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[TagsIndexPage]:
+        yield cls(plan.site.tags)
+
+
+@dataclass(frozen=True)
+class HomePage(Unit):
+    latest: tuple[int, ...]
+    blocks: tuple[tuple[Link, tuple[int, ...]], ...]  # a section, and its newest articles
+
+    @property
+    def ident(self) -> str:
+        return "home"
+
+    def template(self) -> str:
+        return "home.html"
+
+    def shows(self) -> Shows:
+        return Shows(cards=tuple(sorted({*self.latest,
+                                         *(i for _, shown in self.blocks for i in shown)})))
+
+    def identity(self) -> tuple[str, ...]:
+        return tuple(f"{section.name}\0{section.url}\0{len(shown)}"
+                     for section, shown in self.blocks)
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        blocks = [(section, shown.cards(items)) for section, items in self.blocks]
+        return [renderer.home(self.template(), shown.cards(self.latest), blocks)]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[HomePage]:
+        site = plan.site
+        latest = tuple(range(min(plan.config.per_page, len(site.articles))))
+        blocks = tuple((Link(s.name, s.slug, s.url), s.articles[:HOME_SECTION_SIZE])
+                       for s in site.sections)
+        yield cls(latest, blocks)
+
+
+@dataclass(frozen=True)
+class NotFoundPage(Unit):
+    @property
+    def ident(self) -> str:
+        return "404"
+
+    def template(self) -> str:
+        return "404.html"
+
+    def shows(self) -> Shows:
+        return Shows()
+
+    def identity(self) -> tuple[str, ...]:
+        return ()
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        return [renderer.not_found(self.template())]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[NotFoundPage]:
+        yield cls()
+
+
+@dataclass(frozen=True)
+class AliasRedirect(Unit):
+    """A stub at an `aliases:` URL that sends readers and crawlers to the article."""
+
+    from_url: str
+    to_url: str
+    source: str
+
+    with_menu = False
+
+    @property
+    def ident(self) -> str:
+        return "redirect:" + self.from_url
+
+    def template(self) -> str:
+        return REDIRECT_TEMPLATE
+
+    def shows(self) -> Shows:
+        return Shows()
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.from_url, self.to_url, self.source)
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        return [renderer.redirect(self.from_url, self.to_url, self.source)]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[AliasRedirect]:
+        for article in plan.site.articles:
+            for alias in article.meta.aliases:
+                yield cls(alias_url(alias), article.url, article.source)
+
+
+@dataclass(frozen=True)
+class AtomFeed(Unit):
+    """The Atom feed of the site, a section or a tag: its newest articles, whole."""
+
+    page_url: str  # the page the feed belongs to
+    title: str
+    source: str
+    items: tuple[int, ...]
+
+    with_menu = False
+
+    @property
+    def ident(self) -> str:
+        return "feed:" + self.page_url
+
+    def template(self) -> None:
+        return None
+
+    def shows(self) -> Shows:
+        return Shows(whole=self.items)
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.page_url, self.title)
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        url = feed_url(self.page_url)
+        data = atom_feed(renderer.config, self.title, self.page_url, url,
+                         [shown.whole(i) for i in self.items])
+        return [OutputFile(url_to_path(url), data, self.source)]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[AtomFeed]:
+        config, site, size = plan.config, plan.site, plan.config.feed_size
+        yield cls("/", config.title, "site feed", tuple(range(min(size, len(site.articles)))))
+        for listing in (*site.sections, *site.tags):
+            yield cls(listing.url, f"{listing.name} — {config.title}", listing.label,
+                      listing.articles[:size])
+
+
+@dataclass(frozen=True)
+class SitemapFiles(Unit):
+    """`/sitemap.xml` (an index of parts past `limit` URLs): every page worth indexing."""
+
+    count: int  # articles
+    listings: tuple[Listing, ...]
+    per_page: int
+    limit: int
+
+    with_menu = False
+    @property
+    def ident(self) -> str:
+        return "sitemap"
+
+    def template(self) -> None:
+        return None
+
+    def shows(self) -> Shows:
+        return Shows(cards=tuple(range(self.count)))
+
+    def identity(self) -> tuple[str, ...]:
+        # Each listing page's last modification comes from the articles up to its end.
+        return (str(self.per_page), str(self.limit),
+                *(f"{listing.url}\0{','.join(map(str, listing.articles))}"
+                  for listing in self.listings))
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        cards = shown.cards(range(self.count))
+        entries = sitemap_entries(cards, self.listings, self.per_page)
+        return list(sitemap_files(renderer.config, entries, self.limit))
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[SitemapFiles]:
+        yield cls(len(plan.site.articles), (*plan.site.sections, *plan.site.tags),
+                  plan.config.per_page, SITEMAP_LIMIT)
+
+
+@dataclass(frozen=True)
+class NewsSitemap(Unit):
+    """`/news-sitemap.xml`: the articles of the news window up to the build's moment."""
+
+    items: tuple[int, ...]
+
+    with_menu = False
+    @property
+    def ident(self) -> str:
+        return "news-sitemap"
+
+    def template(self) -> None:
+        return None
+
+    def shows(self) -> Shows:
+        return Shows(cards=self.items)
+
+    def identity(self) -> tuple[str, ...]:
+        return ()
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        return [news_sitemap(renderer.config, shown.cards(self.items))]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[NewsSitemap]:
+        yield cls(news_articles(plan.site.articles, plan.now))
+
+
+@dataclass(frozen=True)
+class RobotsFile(Unit):
+    with_menu = False
+    @property
+    def ident(self) -> str:
+        return "robots"
+
+    def template(self) -> None:
+        return None
+
+    def shows(self) -> Shows:
+        return Shows()
+
+    def identity(self) -> tuple[str, ...]:
+        return ()
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        return [OutputFile(url_to_path(ROBOTS_URL), robots(renderer.config), "robots.txt")]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[RobotsFile]:
+        yield cls()
+
+
+class UnitKeyer:
+    """Keys units by what they declare (`keys.unit_key`): the frame (code, config and, on
+    pages that carry it, the sections' menu), the unit's templates, its identity and the
+    keys of the articles it shows, as cards or whole."""
+
+    def __init__(self, renderer: PageRenderer, page_salt: str,
+                 article_keys: Sequence[ArticleKeys]) -> None:
+        self.renderer = renderer
+        self.article_keys = article_keys
+        self._frames = {True: digest(page_salt, repr(renderer.view)), False: page_salt}
+
+    def key(self, unit: Unit) -> str:
+        template = unit.template()
+        templates = (self.renderer.templates_digest(template, unit.with_menu)
+                     if template is not None else "")
+        shows, article_keys = unit.shows(), self.article_keys
+        return unit_key(type(unit).__name__, unit.identity(), self._frames[unit.with_menu],
+                        templates, (article_keys[i].card for i in shows.cards),
+                        (article_keys[i].whole for i in shows.whole))
+
+
+# Every kind of output, in the order their files are claimed (and clashes reported).
+KINDS: tuple[type[Unit], ...] = (ArticlePage, ListingPage, TagsIndexPage, HomePage,
+                                 NotFoundPage, AliasRedirect, AtomFeed, SitemapFiles,
+                                 NewsSitemap, RobotsFile)
+
+
+def plan_units(plan: Plan, kinds: Sequence[type[Unit]] = KINDS) -> list[Unit]:
+    """Every unit of the site's output."""
+    return [unit for kind in kinds for unit in kind.plan(plan)]
+
+
+__all__ = ["KINDS", "Plan", "Shown", "Shows", "Unit", "UnitKeyer", "plan_units"]
