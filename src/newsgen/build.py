@@ -28,7 +28,14 @@ from .models import Article, ParsedEntry, ParsedSource, ScheduledChange, Site
 from .pages import KINDS, Plan, Unit, UnitKeyer, plan_units
 from .redirects import write_redirects
 from .render import TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme, check_templates, site_theme
-from .site import assemble, is_published, next_scheduled_change, related_all
+from .site import (
+    Schedule,
+    assemble,
+    is_published,
+    next_scheduled_change,
+    reassemble,
+    related_all,
+)
 from .snapshot import BodyStore, SiteSnapshot, StoredArticle
 from .sources import (
     LoadedSources,
@@ -108,6 +115,7 @@ class Frame:
     page_salt: str
     statics: dict[str, tuple[Path, str]]  # output path -> (file, source label)
     static_keys: dict[str, str]
+    kinds: tuple[type[Unit], ...]  # of output (`pages.KINDS`)
     digest: str  # of all of the above that decides the output
 
 
@@ -130,7 +138,7 @@ def load_frame(options: BuildOptions, cache: BuildCache, kinds: Sequence[type[Un
     return Frame(options, config, tuple(problems), reference_time(options.now),
                  options.jobs or default_jobs(), options.output.absolute(),
                  build_salt(cache, config), templates_key, page_salt, statics, static_keys,
-                 frame)
+                 tuple(kinds), frame)
 
 
 # -- decide: nothing, a patch, or a full build ---------------------------------------
@@ -142,6 +150,7 @@ class Decision:
 
     kind: str  # NOTHING, PATCH or FULL
     edited: tuple[str, ...] = ()
+    due: bool = False  # the moment passed an embargo, an expiry or the news window
 
     NOTHING = "nothing"
     PATCH = "patch"
@@ -151,21 +160,23 @@ class Decision:
 def decide(record: OutputRecord, frame: Frame, scan: SourceScan, *, trust_output: bool
            ) -> Decision:
     """Nothing when the last build into this output was made from the same frame, content
-    and static files at a moment whose schedule still holds, and the output is as it left
-    it; a patch when only a few content or static files changed; else a full build."""
-    holds = (record.result is not None and record.frame == frame.digest and not scan.unhashed
-             and not scan.problems and record.built_at is not None
-             and record.built_at <= frame.now
-             and (record.stable_until is None or frame.now < record.stable_until))
-    if not holds:
+    and static files, its schedule still holds, and the output is as it left it; a patch
+    when only a few content or static files changed, or a few articles' embargo, expiry or
+    news window came due; else a full build."""
+    if not (record.result is not None and record.frame == frame.digest and not scan.unhashed
+            and not scan.problems and record.built_at is not None
+            and record.built_at <= frame.now and isinstance(record.schedule, Schedule)):
         return Decision(Decision.FULL)
-    edited = tuple(sorted({*(s for s, key in scan.keys.items() if record.keys.get(s) != key),
-                           *(s for s in record.keys if s not in scan.keys)}))
+    edited = {*(s for s, key in scan.keys.items() if record.keys.get(s) != key),
+              *(s for s in record.keys if s not in scan.keys)}
+    due = record.stable_until is not None and frame.now >= record.stable_until
+    if due:
+        edited |= record.schedule.due(record.built_at, frame.now)
     if not edited and frame.static_keys == record.statics and (
             trust_output or _intact(frame.out_dir, record.stamps, record.stamps)):
         return Decision(Decision.NOTHING)
     if len(edited) <= PATCH_LIMIT:
-        return Decision(Decision.PATCH, edited)
+        return Decision(Decision.PATCH, tuple(sorted(edited)), due)
     return Decision(Decision.FULL)
 
 
@@ -227,14 +238,14 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
             parse_sources(scan, [s for s in decision.edited
                                  if s in scan.keys and cache.parsed(scan.keys[s]) is None],
                           frame.config, cache, frame.salt, frame.jobs, progress)
-            patched = patch_build(frame, cache, record, scan, decision.edited,
+            patched = patch_build(frame, cache, record, scan, decision,
                                   trust_output=rescanned)
             if patched is not None:
                 return replace(patched, seconds=time.perf_counter() - started)
         loaded = load_sources(scan, frame.config, cache, frame.jobs, progress)
     finally:
         cache.finish(set(scan.keys.values()))  # what was parsed is kept even when the build fails
-    result = full_build(frame, cache, record, scan, loaded, progress, kinds)
+    result = full_build(frame, cache, record, scan, loaded, progress)
     return replace(result, seconds=time.perf_counter() - started)
 
 
@@ -306,8 +317,7 @@ def assemble_site(frame: Frame, parsed: Sequence[ParsedSource], theme: Theme, bo
 
 
 def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
-               loaded: LoadedSources, progress: Progress | None,
-               kinds: Sequence[type[Unit]]) -> BuildResult:
+               loaded: LoadedSources, progress: Progress | None) -> BuildResult:
     """Assemble the whole site, plan every unit, render those whose keys changed."""
     parsed, entries = loaded.parsed, loaded.entries
     problems = [*frame.config_problems, *loaded.problems]
@@ -320,15 +330,16 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
     article_keys = [ArticleKeys.of(a, entries[a.source].front, entries[a.source].body)
                     for a in site.articles]
     plan = Plan(site, frame.config, related_all(site), frame.now)
-    units = plan_units(plan, kinds)
+    units = plan_units(plan, frame.kinds)
     renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
     keys = [keyer.key(unit) for unit in units]
+    schedule = Schedule.of(parsed, frame.now, NEWS_WINDOW)
     with OutputWriter(frame.out_dir, previous=dict(record.stamps) or None,
                       line_of=url_line_finder(site)) as writer:
         made = _copy_statics(frame, record, writer)
         made.update(_render_units(frame, record, writer, renderer, units, keys, site.articles,
-                                  progress, problems))
+                                  progress, problems, trusted=False))
         # URLs that never break: redirects for moved articles, and the manifest.
         redirects_added = write_redirects(writer, site, renderer.redirect)
         problems = _fail_on_errors(frame, problems + writer.problems)
@@ -337,8 +348,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
         result = BuildResult(
             out_dir=frame.options.output, files=writer.count, articles=len(site.articles),
             seconds=0.0, warnings=tuple(problems),
-            next_change=next_scheduled_change(parsed, frame.now, drafts=frame.options.drafts,
-                                              future=frame.options.future, tz=frame.config.tz),
+            next_change=_next_change(schedule, frame),
             redirects_added=redirects_added, sources=dict(writer.sources))
         snapshot = SiteSnapshot(
             ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
@@ -347,7 +357,9 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
         cache.commit_done(frame.out_dir, OutputRecord(
             units=made, stamps=_stamps(frame.out_dir, writer, record.stamps),
             frame=frame.digest, keys=dict(scan.keys), statics=dict(frame.static_keys),
-            built_at=frame.now, stable_until=_stable_until(parsed, frame), result=result,
+            built_at=frame.now, schedule=schedule,
+            stable_until=schedule.stable_until(frame.now, drafts=frame.options.drafts,
+                                               future=frame.options.future), result=result,
             locators=dict(bodies.locators), article_keys=article_keys,
             snapshot=snapshot.ident), snapshot=snapshot)
     return result
@@ -356,98 +368,243 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
 # -- patch -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class StaticChange:
+    """The static files a patch copies (new or changed) and deletes."""
+
+    copied: tuple[str, ...]
+    deleted: tuple[str, ...]
+
+    @classmethod
+    def of(cls, frame: Frame, record: OutputRecord) -> StaticChange | None:
+        """None for a new static file where another output is: the full build says so."""
+        copied = tuple(rel for rel, key in frame.static_keys.items()
+                       if record.statics.get(rel) != key)
+        if any(rel not in record.statics and rel in record.stamps for rel in copied):
+            return None
+        return cls(copied, tuple(rel for rel in record.statics if rel not in frame.static_keys))
+
+
+@dataclass(frozen=True)
+class ContentChange:
+    """The edited content files, as the kept site model sees them: `removed`, the sources
+    it shows that must go (deleted, unpublished, or edited); `added`, the published
+    articles of the edited files; `body_only` when every edit changed a body alone."""
+
+    edited: tuple[str, ...]
+    removed: frozenset[str]
+    added: tuple[ParsedSource, ...]
+    entries: dict[str, ParsedEntry]  # source -> new entry, of the edited files still there
+    body_only: bool
+
+    @classmethod
+    def of(cls, frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
+           edited: Sequence[str], shown: dict[str, int]) -> ContentChange | None:
+        """None when an edited file has a problem (old or new): the full build reports
+        every problem of the site together."""
+        entries: dict[str, ParsedEntry] = {}
+        body_only = True
+        for source in edited:
+            old = cache.parsed(record.keys[source]) if source in record.keys else None
+            new = cache.parsed(scan.keys[source]) if source in scan.keys else None
+            if (source in scan.keys and new is None) or any(
+                    entry is not None and (entry.problems or entry.article is None)
+                    for entry in (old, new)):
+                return None
+            if new is not None:
+                entries[source] = new
+            body_only = (body_only and new is not None and new.article is not None
+                         and _only_body_changed(old, new)
+                         and (source in shown) == bool(published(frame, [new.article])))
+        added = tuple(published(frame, [entry.article for entry in entries.values()
+                                        if entry.article is not None]))
+        return cls(tuple(edited), frozenset(s for s in edited if s in shown), added, entries,
+                   body_only)
+
+
 def _only_body_changed(old: ParsedEntry | None, new: ParsedEntry | None) -> bool:
     """Whether two parsed entries of one file differ in the rendered body alone."""
     if old is None or new is None or old.article is None or new.article is None:
         return False
     before, after = old.article, new.article
-    return (old.problems == new.problems and old.front == new.front
-            and before.meta == after.meta and before.meta.extra == after.meta.extra
-            and before.key_lines == after.key_lines)
+    return (old.front == new.front and before.meta == after.meta
+            and before.meta.extra == after.meta.extra and before.key_lines == after.key_lines)
 
 
 def patch_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
-                edited: Sequence[str], *, trust_output: bool) -> BuildResult | None:
-    """Rebuild after edits to a few content files and static files: re-render the units
-    that show the edited articles, copy the static files that changed, delete those that
-    are gone, keep everything else. None when the kept site model cannot be brought up to
-    date (then the full build runs, and gives the same bytes)."""
-    out_dir = frame.out_dir
-    copied = [rel for rel, key in frame.static_keys.items() if record.statics.get(rel) != key]
-    deleted = [rel for rel in record.statics if rel not in frame.static_keys]
-    if any(rel not in record.statics and rel in record.stamps for rel in copied):
-        return None  # a new static file where another output is: the full build says so
-    snapshot = cache.snapshot(out_dir, record.snapshot)
-    if snapshot is None:
+                decision: Decision, *, trust_output: bool) -> BuildResult | None:
+    """Rebuild after edits to a few content and static files: bring the kept site model up
+    to date, render the units whose declared inputs changed, copy the static files that
+    changed, delete those that are gone, keep everything else. None when the kept model
+    cannot be brought up to date (then the full build runs, and gives the same bytes)."""
+    statics = StaticChange.of(frame, record)
+    snapshot = cache.snapshot(frame.out_dir, record.snapshot)
+    if statics is None or snapshot is None or not isinstance(record.schedule, Schedule):
         return None
+    change = ContentChange.of(frame, cache, record, scan, decision.edited, snapshot.index)
+    if change is None:
+        return None
+    if not trust_output and not _intact(frame.out_dir, record.stamps, record.stamps):
+        return None
+    theme = site_theme(cache, frame.config, frame.options.site_dir, frame.templates_key)
+    if change.body_only and not decision.due:
+        return _patch_bodies(frame, cache, record, scan, snapshot, change, statics, theme)
+    return _patch_site(frame, cache, record, scan, snapshot, change, statics, theme)
+
+
+def _patch_statics(frame: Frame, record: OutputRecord, statics: StaticChange,
+                   writer: OutputWriter, made: dict[str, UnitRecord]) -> None:
+    for rel in statics.copied:
+        original, label = frame.statics[rel]
+        writer.copy(rel, original, label)
+        made["static:" + rel] = UnitRecord(frame.static_keys[rel], ((rel, label),))
+    for rel in statics.deleted:
+        writer.remove(rel)
+        made.pop("static:" + rel, None)
+
+
+def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
+                  snapshot: SiteSnapshot, change: ContentChange, statics: StaticChange,
+                  theme: Theme) -> BuildResult | None:
+    """Edits to articles' bodies alone: the site model stands; re-render the units that
+    show those articles whole (their cards are unchanged)."""
     site = snapshot.site
     locators = dict(record.locators)
     article_keys = list(record.article_keys)
     touched: set[int] = set()
-    for source in edited:
-        if source not in record.keys or source not in scan.keys:
-            return None
-        new = cache.parsed(scan.keys[source])
-        if not _only_body_changed(cache.parsed(record.keys[source]), new):
-            return None
+    for source, entry in change.entries.items():
         index = snapshot.index.get(source)
         if index is not None:  # else not published: no page shows it
-            locators[source] = new.body
-            article_keys[index] = ArticleKeys(article_keys[index].card,
-                                              digest(article_keys[index].card, new.body))
+            locators[source] = entry.body
+            card = article_keys[index].card
+            article_keys[index] = ArticleKeys(card, digest(card, entry.body))
             touched.add(index)
-    if not trust_output and not _intact(out_dir, record.stamps, record.stamps):
-        return None
-    snapshot.bodies.locators = locators
-    renderer = PageRenderer(site_theme(cache, frame.config, frame.options.site_dir,
-                                       frame.templates_key), site.sections)
+    renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
     made = dict(record.units)
-    sources: dict[str, str] | None = None  # what made each output, when files come or go
-    with OutputWriter(out_dir, previous=dict(record.stamps), patch=True) as writer:
-        for rel in copied:
-            original, label = frame.statics[rel]
-            writer.copy(rel, original, label)
-            made["static:" + rel] = UnitRecord(frame.static_keys[rel], ((rel, label),))
-        for rel in deleted:
-            writer.remove(rel)
-            made.pop("static:" + rel, None)
-        if deleted or any(rel not in record.statics for rel in copied):
-            sources = dict(record.result.sources)
-            sources.update((rel, frame.statics[rel][1]) for rel in copied)
-            for rel in deleted:
-                sources.pop(rel, None)
-        for position in sorted({p for i in touched for p in snapshot.depends.get(i, ())}):
-            unit = snapshot.units[position]
-            key = keyer.key(unit)
-            if made.get(unit.ident, UnitRecord("", ())).key == key:
-                continue  # it shows the article as a card only: the body is not in it
-            outputs, found = render_unit(renderer, unit, site.articles)
-            if found:  # a template error: the full build reports it with everything else
-                return None
-            for output in outputs:
-                writer.write(output.path, output.data, output.source)
-            made[unit.ident] = UnitRecord(key, tuple((o.path, o.source) for o in outputs))
+    with OutputWriter(frame.out_dir, previous=dict(record.stamps), patch=True) as writer:
+        _patch_statics(frame, record, statics, writer, made)
+        previous_locators, snapshot.bodies.locators = snapshot.bodies.locators, locators
+        try:
+            for position in sorted({p for i in touched for p in snapshot.depends.get(i, ())}):
+                unit = snapshot.units[position]
+                key = keyer.key(unit)
+                if made.get(unit.ident, UnitRecord("", ())).key == key:
+                    continue  # it shows the article as a card only: the body is not in it
+                outputs, found = render_unit(renderer, unit, site.articles)
+                if found:  # a template error: the full build reports it with the rest
+                    return None
+                for output in outputs:
+                    writer.write(output.path, output.data, output.source)
+                made[unit.ident] = UnitRecord(key, tuple((o.path, o.source) for o in outputs))
+        except BaseException:
+            snapshot.bodies.locators = previous_locators
+            raise
         if writer.problems:
+            snapshot.bodies.locators = previous_locators
             return None
-        cache.commit_starting(out_dir)
+        cache.commit_starting(frame.out_dir)
         writer.commit()
-        stamps = dict(record.stamps)
-        for path in writer.sources:
-            if path not in writer.kept:
-                with contextlib.suppress(OSError):  # gone already: it is checked next time
-                    stamps[path] = stamp_of(os.stat(os.path.join(out_dir, path)))
-        for rel in deleted:
-            stamps.pop(rel, None)
+        stamps = _patched_stamps(frame.out_dir, writer, record.stamps, statics.deleted)
         result: BuildResult = replace(record.result, out_dir=frame.options.output,
                                       redirects_added=0)
-        if sources is not None:
+        if statics.deleted or any(rel not in record.statics for rel in statics.copied):
+            sources = dict(record.result.sources)
+            sources.update((rel, frame.statics[rel][1]) for rel in statics.copied)
+            for rel in statics.deleted:
+                sources.pop(rel, None)
             result = replace(result, sources=sources, files=len(sources))
-        cache.commit_done(out_dir, replace(record, units=made, stamps=stamps,
-                                           keys=dict(scan.keys), statics=dict(frame.static_keys),
-                                           locators=locators, article_keys=article_keys,
-                                           result=result))
+        cache.commit_done(frame.out_dir, replace(
+            record, units=made, stamps=stamps, keys=dict(scan.keys),
+            statics=dict(frame.static_keys), locators=locators, article_keys=article_keys,
+            result=result))
     return result
+
+
+def _patched_stamps(out_dir: Path, writer: OutputWriter, previous: dict[str, Stamp],
+                    deleted: Iterable[str]) -> dict[str, Stamp]:
+    stamps = dict(previous)
+    for path in writer.sources:
+        if path not in writer.kept:
+            with contextlib.suppress(OSError):  # gone already: it is checked next time
+                stamps[path] = stamp_of(os.stat(os.path.join(out_dir, path)))
+    for rel in deleted:
+        stamps.pop(rel, None)
+    return stamps
+
+
+def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
+                snapshot: SiteSnapshot, change: ContentChange, statics: StaticChange,
+                theme: Theme) -> BuildResult | None:
+    """Edits that change what the site shows of an article (front matter, a new, deleted,
+    unpublished or newly published file): reassemble the site from the kept model and the
+    edited articles, plan every unit and render those whose keys changed."""
+    if check_templates(theme, change.added):
+        return None
+    site = reassemble(snapshot.site, set(change.removed), change.added, frame.config)
+    if site is None or not site.articles:
+        return None
+    edited = set(change.edited)
+    bodies = snapshot.bodies
+    locators = {source: locator for source, locator in record.locators.items()
+                if source not in change.removed}
+    locators.update((p.source, change.entries[p.source].body) for p in change.added)
+    site = replace(site, articles=tuple(
+        a if isinstance(a, StoredArticle) else StoredArticle.of(a, bodies)
+        for a in site.articles))
+    old_keys = {source: record.article_keys[index] for source, index in snapshot.index.items()}
+    article_keys = [
+        old_keys[a.source] if a.source not in edited else
+        ArticleKeys.of(a, change.entries[a.source].front, change.entries[a.source].body)
+        for a in site.articles]
+    plan = Plan(site, frame.config, related_all(site), frame.now)
+    units = plan_units(plan, frame.kinds)
+    renderer = PageRenderer(theme, site.sections)
+    keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
+    keys = [keyer.key(unit) for unit in units]
+    problems: list[ContentError] = []
+    previous_locators, bodies.locators = bodies.locators, locators
+    try:
+        with OutputWriter(frame.out_dir, previous=dict(record.stamps),
+                          line_of=url_line_finder(site)) as writer:
+            made = _copy_statics(frame, record, writer, trusted=True)
+            made.update(_render_units(frame, record, writer, renderer, units, keys,
+                                      site.articles, None, problems, trusted=True))
+            redirects_added = write_redirects(writer, site, renderer.redirect)
+            if problems or writer.problems:
+                bodies.locators = previous_locators
+                return None
+            cache.commit_starting(frame.out_dir)
+            writer.commit()
+            stamps = _stamps(frame.out_dir, writer, record.stamps)
+    except BaseException:
+        bodies.locators = previous_locators
+        raise
+    schedule = record.schedule.updated(
+        [entry.article for entry in change.entries.values() if entry.article is not None],
+        [s for s in edited if s not in change.entries], frame.now)
+    result: BuildResult = replace(record.result, out_dir=frame.options.output, files=writer.count,
+                     articles=len(site.articles), redirects_added=redirects_added,
+                     next_change=_next_change(schedule, frame), sources=dict(writer.sources))
+    patched = SiteSnapshot(
+        ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
+        index={a.source: i for i, a in enumerate(site.articles)},
+        units=units, depends=_depends(units))
+    patched.carry_locators(snapshot, {a.source for a in site.articles} - edited)
+    cache.commit_done(frame.out_dir, replace(
+        record, units=made, stamps=stamps, keys=dict(scan.keys),
+        statics=dict(frame.static_keys), built_at=frame.now, schedule=schedule,
+        stable_until=schedule.stable_until(frame.now, drafts=frame.options.drafts,
+                                           future=frame.options.future),
+        result=result, locators=locators, article_keys=article_keys,
+        snapshot=patched.ident), snapshot=patched)
+    return result
+
+
+def _next_change(schedule: Schedule, frame: Frame) -> ScheduledChange | None:
+    return next_scheduled_change(schedule.entries.values(), frame.now,
+                                 drafts=frame.options.drafts, future=frame.options.future,
+                                 tz=frame.config.tz)
 
 
 def _depends(units: Sequence[Unit]) -> dict[int, list[int]]:
@@ -460,13 +617,13 @@ def _depends(units: Sequence[Unit]) -> dict[int, list[int]]:
     return depends
 
 
-def _copy_statics(frame: Frame, record: OutputRecord, writer: OutputWriter
-                  ) -> dict[str, UnitRecord]:
+def _copy_statics(frame: Frame, record: OutputRecord, writer: OutputWriter, *,
+                  trusted: bool = False) -> dict[str, UnitRecord]:
     """Every static file, kept where the previous output has it unchanged."""
     made = {}
     for rel, (original, label) in frame.statics.items():
         ident, key = "static:" + rel, frame.static_keys[rel]
-        if _reusable(frame.out_dir, record, writer, ident, key):
+        if _reusable(frame.out_dir, record, writer, ident, key, trusted=trusted):
             writer.keep(rel, label)
         else:
             writer.copy(rel, original, label)
@@ -474,27 +631,30 @@ def _copy_statics(frame: Frame, record: OutputRecord, writer: OutputWriter
     return made
 
 
-def _reusable(out_dir: Path, record: OutputRecord, writer: OutputWriter, ident: str, key: str
-              ) -> tuple[tuple[str, str], ...] | None:
+def _reusable(out_dir: Path, record: OutputRecord, writer: OutputWriter, ident: str, key: str,
+              *, trusted: bool = False) -> tuple[tuple[str, str], ...] | None:
     """The files of the previous output's unit `ident`, when it was made with this key and
-    its files are as that build left them."""
+    its files are as that build left them (`trusted`: known to be)."""
     old = record.units.get(ident) if writer.previous is not None else None
     if old is None or old.key != key:
         return None
-    return old.files if _intact(out_dir, (p for p, _ in old.files), record.stamps) else None
+    if trusted or _intact(out_dir, (p for p, _ in old.files), record.stamps):
+        return old.files
+    return None
 
 
 def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
                   renderer: PageRenderer, units: Sequence[Unit], keys: Sequence[str],
                   articles: Sequence[Article], progress: Progress | None,
-                  problems: list[ContentError]) -> dict[str, UnitRecord]:
+                  problems: list[ContentError], *, trusted: bool) -> dict[str, UnitRecord]:
     """Keep the units whose key and files are unchanged, render the others in the worker
     pool, and claim every file in unit order (so that clashes are named the same way
     whatever --jobs says). Problems are added to `problems`."""
     kept: dict[int, tuple[tuple[str, str], ...]] = {}
     to_render: list[int] = []
     for position, unit in enumerate(units):
-        files = _reusable(frame.out_dir, record, writer, unit.ident, keys[position])
+        files = _reusable(frame.out_dir, record, writer, unit.ident, keys[position],
+                          trusted=trusted)
         if files is None:
             to_render.append(position)
         else:
@@ -549,26 +709,6 @@ def _stamps(out_dir: Path, writer: OutputWriter, previous: dict[str, Stamp]
             with contextlib.suppress(OSError):  # gone already: it is checked next time
                 stamps[path] = stamp_of(os.stat(root + path))
     return stamps
-
-
-def _stable_until(parsed: Sequence[ParsedSource], frame: Frame) -> dt.datetime | None:
-    """The first moment after `now` at which the same content makes another site: an
-    embargo lifts, an article expires, or one enters or leaves the news sitemap's window."""
-    now, options = frame.now, frame.options
-    moments = []
-    change = next_scheduled_change(parsed, now, drafts=options.drafts, future=options.future)
-    if change is not None:
-        moments.append(change.at)
-    tick = dt.timedelta(microseconds=1)
-    for article in published(frame, parsed):
-        date = article.meta.date
-        if date is None:
-            continue
-        if date > now:  # shown with --future; enters the news window then
-            moments.append(date)
-        elif date + NEWS_WINDOW >= now:
-            moments.append(date + NEWS_WINDOW + tick)
-    return min(moments, default=None)
 
 
 def url_line_finder(site: Site) -> Callable[[str, str], int | None]:

@@ -179,6 +179,7 @@ class OutputRecord:
     # site changes by itself (an embargo lifts, an article leaves the news sitemap's window).
     built_at: Any = None
     stable_until: Any = None
+    schedule: Any = None  # `site.Schedule`: what can still come due after `built_at`
     result: Any = None
     # For patches (see `build.py`): each published article's body locator and keys (by
     # index, `keys.ArticleKeys`), and which snapshot of the site model they go with.
@@ -366,9 +367,10 @@ class BuildCache:
     def snapshot(self, out_dir: Path, ident: str) -> Any:
         """The site snapshot saved with the last build into `out_dir`, if it is `ident`.
 
-        A snapshot is any object with `ident`, `write_articles(path)` (called before it is
-        pickled: its articles go to a pack of their own, read back one by one) and
-        `attach(cache_dir)` (called after it is loaded)."""
+        A snapshot is any object with `ident`, `write_articles(folder, pack_name)` (called
+        before it is pickled: its articles go to packs of their own, read back one by one),
+        `packs()` (the names of the packs it uses) and `attach(cache_dir)` (called after it
+        is loaded)."""
         name = self._output_name(out_dir)
         snapshot = self._snapshots.get(name)
         if snapshot is None:
@@ -382,12 +384,12 @@ class BuildCache:
 
     def _save_snapshot(self, name: str, snapshot: Any) -> None:
         folder = self.dir / "articles"
-        pack = folder / f"{name}-{snapshot.ident}"
-        snapshot.write_articles(pack)
+        snapshot.write_articles(folder, f"{name}-{snapshot.ident}")
         write_atomically(self.dir / name.replace(".pickle", ".site.pickle"),
                          *_seal(pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL)))
+        used = snapshot.packs()
         for older in folder.glob(f"{name}-*"):
-            if older != pack:
+            if older.name not in used:
                 older.unlink(missing_ok=True)
 
     def commit_starting(self, out_dir: Path) -> None:

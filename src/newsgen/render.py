@@ -23,7 +23,7 @@ from .cache import BuildCache
 from .config import SiteConfig
 from .errors import ContentError, did_you_mean
 from .keys import digest
-from .models import Article, Card, Crumb, Link, Listing, OutputFile, Pagination
+from .models import Article, Card, Crumb, Link, Listing, OutputFile, Pagination, ParsedSource
 from .site import article_crumbs, breadcrumbs
 from .urls import NOT_FOUND_URL, TAGS_URL, feed_url, url_to_path
 
@@ -282,7 +282,8 @@ def site_theme(cache: BuildCache, config: SiteConfig, site_dir: Path, templates_
                        make)
 
 
-def check_templates(theme: Theme, articles: Sequence[Article]) -> list[ContentError]:
+def check_templates(theme: Theme, articles: Sequence[Article | ParsedSource]
+                    ) -> list[ContentError]:
     """Articles asking for a template that does not exist."""
     problems = []
     for article in articles:

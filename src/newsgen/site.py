@@ -6,14 +6,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from slugify import slugify as _slugify
 
 from .config import SiteConfig
 from .errors import ContentError
-from .models import Article, Crumb, Link, Listing, Pagination, ParsedSource, ScheduledChange, Site
+from .models import (
+    Article,
+    Crumb,
+    FrontMatter,
+    Link,
+    Listing,
+    Pagination,
+    ParsedSource,
+    ScheduledChange,
+    Site,
+)
 from .urls import article_url, page_url, section_url, tag_url
 
 RELATED_LIMIT = 5
@@ -92,9 +102,100 @@ def next_scheduled_change(
     return replace(first, at=first.at.astimezone(tz)) if tz is not None else first
 
 
-def _newest_first(parsed: ParsedSource) -> tuple[bool, float, str]:
-    date = parsed.meta.date
-    return (date is None, -date.timestamp() if date else 0.0, parsed.source)
+def _newest_first(item: ParsedSource | Article) -> tuple[bool, float, str]:
+    date = item.meta.date
+    return (date is None, -date.timestamp() if date else 0.0, item.source)
+
+
+class _Links:
+    """The display name and the one shared link of each section and tag, by slug. A
+    section's name is the configured one, else the first seen in site order (newest
+    first); a tag's, the first seen. (One link per name, shared by its articles: 100,000
+    articles, each with its own copies, would weigh tens of megabytes.)"""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self.section_names: dict[str, str] = {}
+        for name in config.sections:
+            self.section_names.setdefault(slugify(name), name)
+        self.tag_names: dict[str, str] = {}
+        self.sections: dict[str, Link] = {}
+        self.tags: dict[str, Link] = {}
+
+    def section(self, slug: str, name: str) -> Link:
+        link = self.sections.get(slug)
+        if link is None:
+            name = self.section_names.setdefault(slug, name)
+            link = self.sections[slug] = Link(name, slug, section_url(slug))
+        return link
+
+    def tag(self, slug: str, name: str) -> Link:
+        link = self.tags.get(slug)
+        if link is None:
+            name = self.tag_names.setdefault(slug, name)
+            link = self.tags[slug] = Link(name, slug, tag_url(slug))
+        return link
+
+
+def _derive(parsed: ParsedSource, config: SiteConfig, links: _Links
+            ) -> tuple[Article | None, list[ContentError]]:
+    """An article's slug, URL, section and tags; or None and why not."""
+    meta, lines = parsed.meta, parsed.key_lines
+    section_slug = make_slug(meta.section, config.slug_max_length)
+    if not section_slug:
+        return None, [ContentError(parsed.source, lines.get("section"),
+                                   f"section '{meta.section}' gives an empty URL slug")]
+    links.section_names.setdefault(section_slug, meta.section)
+    slug = meta.slug.strip("/") if meta.slug else make_slug(meta.title, config.slug_max_length)
+    if not slug:
+        key = "slug" if meta.slug else "title"
+        return None, [ContentError(parsed.source, lines.get(key),
+                                   f"'{key}' gives an empty URL slug; set 'slug:'")]
+    problems = []
+    tags: list[Link] = []
+    for tag in meta.tags:
+        tag_slug = slugify(tag)
+        if not tag_slug:
+            problems.append(ContentError(parsed.source, lines.get("tags"),
+                                         f"tag '{tag}' gives an empty URL slug"))
+            continue
+        link = links.tag(tag_slug, tag)
+        if link not in tags:
+            tags.append(link)
+    article = Article(source=parsed.source, meta=meta, body_html=parsed.body_html, slug=slug,
+                      url=article_url(section_slug, slug),
+                      section=links.section(section_slug, meta.section), tags=tuple(tags),
+                      key_lines=lines)
+    return article, problems
+
+
+def _collect(articles: Sequence[Article], config: SiteConfig) -> Site:
+    """The site of these articles (newest first): its sections and tags."""
+    by_section: dict[str, list[int]] = {}
+    by_tag: dict[str, list[int]] = {}
+    section_links: dict[str, Link] = {}
+    tag_links: dict[str, Link] = {}
+    for index, article in enumerate(articles):
+        link = article.section
+        by_section.setdefault(link.slug, []).append(index)
+        section_links.setdefault(link.slug, link)
+        for tag in article.tags:
+            by_tag.setdefault(tag.slug, []).append(index)
+            tag_links.setdefault(tag.slug, tag)
+    configured = {slugify(name): position for position, name in enumerate(config.sections)}
+    section_order = sorted(
+        by_section,
+        key=lambda s: (configured.get(s, len(configured)), section_links[s].name.casefold(), s),
+    )
+    sections = tuple(
+        Listing(Listing.SECTION, section_links[slug].name, slug, section_links[slug].url,
+                tuple(by_section[slug]),
+                config.section_descriptions.get(section_links[slug].name, ""))
+        for slug in section_order)
+    tags = tuple(
+        Listing(Listing.TAG, tag_links[slug].name, slug, tag_links[slug].url, tuple(by_tag[slug]))
+        for slug in sorted(by_tag, key=lambda s: (tag_links[s].name.casefold(), s)))
+    return Site(tuple(articles), sections, tags)
 
 
 def assemble(
@@ -102,88 +203,60 @@ def assemble(
 ) -> tuple[Site, list[ContentError]]:
     """Build the site model from parsed sources: every problem is returned, not raised."""
     problems: list[ContentError] = []
-    ordered = sorted(sources, key=_newest_first)
-
-    section_names: dict[str, str] = {}  # slug -> display name (first seen wins)
-    for name in config.sections:
-        section_names.setdefault(slugify(name), name)
-    tag_names: dict[str, str] = {}
-    # One link per section and per tag, shared by its articles (100,000 articles, each
-    # with its own copies, would weigh tens of megabytes).
-    section_links: dict[str, Link] = {}
-    tag_links: dict[str, Link] = {}
-
+    links = _Links(config)
     articles: list[Article] = []
-    for parsed in ordered:
-        meta, lines = parsed.meta, parsed.key_lines
-        section_slug = make_slug(meta.section, config.slug_max_length)
-        if not section_slug:
-            problems.append(ContentError(parsed.source, lines.get("section"),
-                                         f"section '{meta.section}' gives an empty URL slug"))
-            continue
-        section = section_links.get(section_slug)
-        if section is None:
-            section_name = section_names.setdefault(section_slug, meta.section)
-            section = section_links[section_slug] = Link(section_name, section_slug,
-                                                         section_url(section_slug))
-        slug = meta.slug.strip("/") if meta.slug else make_slug(meta.title, config.slug_max_length)
-        if not slug:
-            key = "slug" if meta.slug else "title"
-            problems.append(ContentError(parsed.source, lines.get(key),
-                                         f"'{key}' gives an empty URL slug; set 'slug:'"))
-            continue
-        tags: list[Link] = []
-        for tag in meta.tags:
-            tag_slug = slugify(tag)
-            if not tag_slug:
-                problems.append(ContentError(parsed.source, lines.get("tags"),
-                                             f"tag '{tag}' gives an empty URL slug"))
-                continue
-            link = tag_links.get(tag_slug)
-            if link is None:
-                tag_name = tag_names.setdefault(tag_slug, tag)
-                link = tag_links[tag_slug] = Link(tag_name, tag_slug, tag_url(tag_slug))
-            if link not in tags:
-                tags.append(link)
-        articles.append(Article(
-            source=parsed.source,
-            meta=meta,
-            body_html=parsed.body_html,
-            slug=slug,
-            url=article_url(section_slug, slug),
-            section=section,
-            tags=tuple(tags),
-            key_lines=lines,
-        ))
+    for parsed in sorted(sources, key=_newest_first):
+        article, found = _derive(parsed, config, links)
+        problems += found
+        if article is not None:
+            articles.append(article)
+    return _collect(articles, config), problems
 
-    by_section: dict[str, list[int]] = {}
-    by_tag: dict[str, list[int]] = {}
-    for index, article in enumerate(articles):
-        by_section.setdefault(article.section.slug, []).append(index)
-        for link in article.tags:
-            by_tag.setdefault(link.slug, []).append(index)
 
-    configured = {slugify(name): position for position, name in enumerate(config.sections)}
-    section_order = sorted(
-        by_section,
-        key=lambda s: (configured.get(s, len(configured)), section_names[s].casefold(), s),
-    )
-    sections = tuple(
-        Listing(
-            kind=Listing.SECTION,
-            name=section_names[slug],
-            slug=slug,
-            url=section_url(slug),
-            description=config.section_descriptions.get(section_names[slug], ""),
-            articles=tuple(by_section[slug]),
-        )
-        for slug in section_order
-    )
-    tags_sorted = tuple(
-        Listing(Listing.TAG, tag_names[slug], slug, tag_url(slug), tuple(by_tag[slug]))
-        for slug in sorted(by_tag, key=lambda s: (tag_names[s].casefold(), s))
-    )
-    return Site(tuple(articles), sections, tags_sorted), problems
+def reassemble(site: Site, removed: set[str], added: Sequence[ParsedSource],
+               config: SiteConfig) -> Site | None:
+    """`assemble` of the site's articles less the `removed` sources, plus `added`, without
+    deriving the unchanged articles again; None when an added article has a problem or the
+    change renames a section or tag (its first-seen spelling): then `assemble` it all."""
+    kept = [a for a in site.articles if a.source not in removed]
+    links = _Links(config)
+    for article in kept:
+        for link in (article.section, *article.tags):
+            table = links.sections if link is article.section else links.tags
+            table.setdefault(link.slug, link)
+    links.section_names.update((slug, link.name) for slug, link in links.sections.items())
+    links.tag_names.update((slug, link.name) for slug, link in links.tags.items())
+    new: list[Article] = []
+    for parsed in added:
+        derived, problems = _derive(parsed, config, links)
+        if derived is None or problems:
+            return None
+        new.append(derived)
+    articles = sorted([*kept, *new], key=_newest_first)
+    if not _names_hold(articles, config):
+        return None
+    return _collect(articles, config)
+
+
+def _names_hold(articles: Sequence[Article], config: SiteConfig) -> bool:
+    """Whether each section's and tag's link carries the name `assemble` would give it."""
+    links = _Links(config)
+    for article in articles:
+        if links.section_names.setdefault(article.section.slug, article.meta.section) \
+                != article.section.name:
+            return False
+        for tag, written in zip(article.tags, _written_tags(article), strict=True):
+            if links.tag_names.setdefault(tag.slug, written) != tag.name:
+                return False
+    return True
+
+
+def _written_tags(article: Article) -> list[str]:
+    """The front matter's spelling of each of the article's tags, in its order."""
+    seen: dict[str, str] = {}
+    for tag in article.meta.tags:
+        seen.setdefault(slugify(tag), tag)
+    return [seen[link.slug] for link in article.tags]
 
 
 def page_count(items: int, per_page: int) -> int:
@@ -262,3 +335,72 @@ def related_all(site: Site, limit: int = RELATED_LIMIT) -> tuple[tuple[int, ...]
                 break
         result.append(tuple(chosen))
     return tuple(result)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What can still change the published site by itself after a build's moment: the
+    draft flag, date and expiry of every article that an embargo, an expiry or the news
+    window (`window`, the time an article stays in the news sitemap) can still change."""
+
+    window: dt.timedelta
+    entries: dict[str, ParsedSource]  # source -> its schedule (front matter fields only)
+
+    @classmethod
+    def of(cls, parsed: Iterable[ParsedSource], now: dt.datetime, window: dt.timedelta
+           ) -> Schedule:
+        return cls(window, {}).updated(parsed, (), now)
+
+    def updated(self, parsed: Iterable[ParsedSource], gone: Iterable[str], now: dt.datetime
+                ) -> Schedule:
+        """This schedule at `now`, with the articles of `parsed` (edited) taken anew and
+        those of `gone` (deleted) left out."""
+        entries = {source: entry for source, entry in self.entries.items()
+                   if self._pending(entry, now)}
+        for source in gone:
+            entries.pop(source, None)
+        for entry in parsed:
+            entries.pop(entry.source, None)
+            meta = entry.meta
+            slim = ParsedSource(entry.source, FrontMatter("", "", "", date=meta.date,
+                                                          draft=meta.draft,
+                                                          expires=meta.expires), "")
+            if self._pending(slim, now):
+                entries[entry.source] = slim
+        return Schedule(self.window, entries)
+
+    def _moments(self, entry: ParsedSource) -> list[dt.datetime]:
+        meta = entry.meta
+        moments = [m for m in (meta.date, meta.expires) if m is not None]
+        if meta.date is not None:
+            moments.append(meta.date + self.window + dt.timedelta(microseconds=1))
+        return moments
+
+    def _pending(self, entry: ParsedSource, now: dt.datetime) -> bool:
+        return any(moment > now for moment in self._moments(entry))
+
+    def due(self, since: dt.datetime, now: dt.datetime) -> set[str]:
+        """The articles whose publication or place in the news window may have changed
+        between the two moments."""
+        return {source for source, entry in self.entries.items()
+                if any(since < moment <= now for moment in self._moments(entry))}
+
+    def stable_until(self, now: dt.datetime, *, drafts: bool, future: bool
+                     ) -> dt.datetime | None:
+        """The first moment after `now` at which the same content makes another site: an
+        embargo lifts, an article expires, or one enters or leaves the news window."""
+        moments = []
+        change = next_scheduled_change(self.entries.values(), now, drafts=drafts,
+                                       future=future)
+        if change is not None:
+            moments.append(change.at)
+        for entry in self.entries.values():
+            meta = entry.meta
+            if meta.date is None or not is_published(meta.draft, meta.date, meta.expires, now,
+                                                     drafts=drafts, future=future):
+                continue
+            if meta.date > now:  # shown with --future; enters the news window then
+                moments.append(meta.date)
+            elif meta.date + self.window >= now:
+                moments.append(meta.date + self.window + dt.timedelta(microseconds=1))
+        return min(moments, default=None)

@@ -80,9 +80,9 @@ class LazyArticles(Sequence[Article]):
     """A saved snapshot's articles, each read from its pack and unpickled when a page first
     asks for it: a rebuild after one edit reads the few articles its pages show, not all."""
 
-    def __init__(self, pack: Path, locators: list[str], bodies: BodyStore) -> None:
-        self._pack = str(pack)
-        self._locators = locators
+    def __init__(self, folder: Path, locators: list[str], bodies: BodyStore) -> None:
+        self._folder = str(folder) + "/"
+        self._locators = locators  # 'pack:offset:length' each
         self._loaded: dict[int, Article] = {}
         self._bodies = bodies
 
@@ -102,7 +102,8 @@ class LazyArticles(Sequence[Article]):
             index += len(self._locators)
         article = self._loaded.get(index)
         if article is None:
-            data = read_from_pack(self._pack, self._locators[index])
+            pack, _, where = self._locators[index].partition(":")
+            data = read_from_pack(self._folder + pack, where)
             if data is None:
                 raise CacheDamaged(f"article {index} of the site snapshot is missing")
             article = pickle.loads(data)
@@ -113,9 +114,9 @@ class LazyArticles(Sequence[Article]):
 
 @dataclass
 class SiteSnapshot:
-    """The site model of the last full build into an output folder, kept (in the cache, and
-    in memory by the dev server) so that a rebuild after edits to articles' bodies only,
-    the usual edit, touches those articles' pages and nothing else."""
+    """The site model of the last build into an output folder, kept (in the cache, and in
+    memory by the dev server) so that a rebuild after edits to a few articles brings it up
+    to date (`site.reassemble`) instead of assembling every article again."""
 
     ident: str  # named by the output record it goes with
     site: Site  # of `StoredArticle`s sharing `bodies`
@@ -124,26 +125,43 @@ class SiteSnapshot:
     index: dict[str, int]  # source -> article index, of published articles
     units: list[Any]  # `pages.Unit`s, in order
     depends: dict[int, list[int]]  # article index -> positions of the units that show it
-    # Where the articles were saved: a pack in the cache's articles/ folder.
-    articles_pack: str = ""
+    # Where each article is saved ('pack:offset:length' in the cache's articles/ folder);
+    # '' for an article not saved yet (`write_articles` saves it).
     article_locators: list[str] = field(default_factory=list)
 
-    def write_articles(self, pack: Path) -> None:
-        """Save the articles, each pickled on its own, before the rest is pickled."""
-        if isinstance(self.site.articles, LazyArticles):
-            raise ValueError("a loaded snapshot is saved already")
-        self.article_locators = write_pack(
-            pack, (pickle.dumps(a, pickle.HIGHEST_PROTOCOL) for a in self.site.articles))
-        self.articles_pack = pack.name
+    def carry_locators(self, previous: SiteSnapshot, unchanged: set[str]) -> None:
+        """Articles saved with the previous snapshot and unchanged since stay where they
+        are; only the others are saved again."""
+        self.article_locators = [
+            previous.article_locators[previous.index[a.source]]
+            if a.source in unchanged and a.source in previous.index else ""
+            for a in self.site.articles]
+
+    def write_articles(self, folder: Path, pack_name: str) -> None:
+        """Save the articles not saved yet into a new pack, each pickled on its own,
+        before the rest is pickled."""
+        articles = self.site.articles
+        locators = self.article_locators or [""] * len(articles)
+        todo = [i for i, locator in enumerate(locators) if not locator]
+        if todo:
+            written = write_pack(folder / pack_name,
+                                 (pickle.dumps(articles[i], pickle.HIGHEST_PROTOCOL)
+                                  for i in todo))
+            for i, where in zip(todo, written, strict=True):
+                locators[i] = f"{pack_name}:{where}"
+        self.article_locators = locators
+
+    def packs(self) -> set[str]:
+        """The pack files that hold this snapshot's articles."""
+        return {locator.partition(":")[0] for locator in self.article_locators}
 
     def __getstate__(self) -> dict[str, Any]:
-        if not self.articles_pack:
+        if len(self.article_locators) != len(self.site.articles) or "" in self.article_locators:
             raise ValueError("write_articles() first")
         return {**self.__dict__, "site": replace(self.site, articles=())}
 
     def attach(self, cache_dir: Path) -> None:
         """After loading: the articles and bodies are read from this cache folder."""
         self.bodies.cache_dir = cache_dir
-        articles = LazyArticles(cache_dir / "articles" / self.articles_pack,
-                                self.article_locators, self.bodies)
+        articles = LazyArticles(cache_dir / "articles", self.article_locators, self.bodies)
         self.site = replace(self.site, articles=articles)  # type: ignore[arg-type]
