@@ -8,12 +8,14 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from newsgen.build import BuildOptions, BuildResult, build_site
+from newsgen.pages import KINDS, Unit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITE = ROOT
@@ -60,10 +62,11 @@ class SiteDir:
     def out(self) -> Path:
         return self.out_dir or self.root / "build"
 
-    def build(self, **options: object) -> BuildResult:
+    def build(self, kinds: Sequence[type[Unit]] = KINDS, **options: object) -> BuildResult:
         options.setdefault("now", NOW)
         options.setdefault("out_dir", self.out_dir)
-        return build_site(BuildOptions(site_dir=self.root, **options))  # type: ignore[arg-type]
+        return build_site(BuildOptions(site_dir=self.root, **options),  # type: ignore[arg-type]
+                          kinds=kinds)
 
     def page(self, url: str) -> str:
         """The built file for a site URL, as text."""

@@ -3,6 +3,7 @@ the cache gives the same bytes as a build that does not."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -34,12 +35,17 @@ class Twins:
         self.warm_cache = BuildCache(site.root) if warm else None
         self.rounds = 0
 
-    def build(self) -> dict[str, bytes]:
+    def build(self, now: dt.datetime = NOW, changed: list[Path] | None = None
+              ) -> dict[str, bytes]:
+        """`changed`: the paths an edit touched, handed over as the dev server's watcher
+        does (then the warm cache trusts them and its output folder)."""
         self.rounds += 1
         cache = self.warm_cache if self.warm_cache is not None else BuildCache(self.site.root)
-        build_site(BuildOptions(site_dir=self.site.root, out_dir=self.cached, now=NOW), cache=cache)
+        hints = None if changed is None or self.warm_cache is None else list(map(str, changed))
+        self.kind = build_site(BuildOptions(site_dir=self.site.root, out_dir=self.cached,
+                                            now=now), cache=cache, changed=hints).kind
         empty = BuildCache(self.site.root, directory=self.tmp / f"empty-{self.rounds}")
-        build_site(BuildOptions(site_dir=self.site.root, out_dir=self.fresh, now=NOW), cache=empty)
+        build_site(BuildOptions(site_dir=self.site.root, out_dir=self.fresh, now=now), cache=empty)
         cached, fresh = tree(self.cached), tree(self.fresh)
         assert sorted(cached) == sorted(fresh)
         for path, data in fresh.items():
@@ -328,6 +334,16 @@ EDIT = st.one_of(
     st.tuples(st.just("tags"), st.integers(0, 7), st.sampled_from(
         [[], ["Выборы"], ["Выборы", "Москва"], ["Футбол", "Москва"]])),
     st.tuples(st.just("date"), st.integers(0, 7), st.integers(1, 24)),
+    st.tuples(st.just("lede"), st.integers(0, 7), st.sampled_from(["Новый лид.", "Лид <b>&</b>."])),
+    st.tuples(st.just("section"), st.integers(0, 7), st.sampled_from(["Политика", "Спорт", "Культура"])),
+    st.tuples(st.just("slug"), st.integers(0, 7), st.sampled_from(["", "svoi-adres"])),
+    st.tuples(st.just("byline"), st.integers(0, 7), st.sampled_from(
+        [{}, {"author": "Иван Петров"}, {"correction": "Исправлена дата.",
+                                         "updated": "2026-11-24T12:00:00"},
+         {"image": "/img/x.jpg", "image_alt": "Фото"}])),
+    st.tuples(st.just("expires"), st.integers(0, 7), st.sampled_from(["", "2026-11-01", "2026-11-24T18:00:00"])),
+    st.tuples(st.just("move"), st.integers(0, 7), st.sampled_from(["archive", "."])),
+    st.tuples(st.just("new"), st.integers(8, 9), st.integers(1, 24)),
     st.tuples(st.just("draft"), st.integers(0, 7), st.booleans()),
     st.tuples(st.just("delete"), st.integers(0, 7), st.none()),
     st.tuples(st.just("static"), st.none(), st.sampled_from(["a", "b", None])),
@@ -335,33 +351,53 @@ EDIT = st.one_of(
 )
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
-@given(edits=st.lists(EDIT, min_size=1, max_size=6), warm=st.booleans())
+@given(edits=st.lists(EDIT, min_size=1, max_size=6),
+       mode=st.sampled_from(["from disk", "warm", "watched"]))
 def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
-        edits: list[tuple[str, object, object]], warm: bool) -> None:
-    """Bodies, headlines, tags, dates, drafts, deletions, static files and templates, in
-    any order: after each, the cached build equals a build without cache, byte for byte."""
+        edits: list[tuple[str, object, object]], mode: str) -> None:
+    """Bodies, headlines, ledes, tags, dates, sections, slugs, bylines, corrections,
+    images, drafts, expiries, new, deleted and moved files, static files and templates, in
+    any order: after each, the cached build (from the cache on disk, in a warm process, or
+    in a warm process told what changed, as `serve` is) equals a build without cache, byte
+    for byte; and every content edit is a patch, not a full build."""
+    warm = mode != "from disk"
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         site = SiteDir(tmp / "site")
         site.write("newsgen.yaml", "title: Тестовые новости\nbase_url: https://news.example.org/\n"
                    "language: ru\ntimezone: Europe/Moscow\nper_page: 3\n")
-        state = {n: {"title": TITLES[n % 4] + f" {n}", "body": f"Текст {n}.",
-                     "tags": [["Выборы"], ["Москва"]][n % 2], "day": 10 + n, "draft": False}
-                 for n in range(8)}
+        def fresh(n: int, day: int) -> dict[str, object]:
+            return {"title": TITLES[n % 4] + f" {n}", "body": f"Текст {n}.",
+                    "tags": [["Выборы"], ["Москва"]][n % 2], "day": day, "draft": False,
+                    "lede": f"Лид {n}.", "section": ["Политика", "Спорт"][n % 2], "slug": "",
+                    "byline": {}, "expires": "", "folder": "."}
+
+        state = {n: fresh(n, 10 + n) for n in range(8)}
+
+        def path(n: int) -> Path:
+            return site.root / "content" / str(state[n]["folder"]) / f"{n:02d}.md"
 
         def write(n: int) -> None:
             a = state[n]
-            site.add(f"{n:02d}", title=a["title"], section=["Политика", "Спорт"][n % 2],
-                     lede=f"Лид {n}.", body=a["body"], tags=a["tags"],
-                     date=f"2026-11-{a['day']:02d}T10:00:00", draft=str(a["draft"]).lower())
+            front: dict[str, object] = dict(a["byline"])  # type: ignore[call-overload]
+            if a["slug"]:
+                front["slug"] = f"{a['slug']}-{n}"
+            if a["expires"]:
+                front["expires"] = a["expires"]
+            site.add(str(path(n).relative_to(site.root / "content").with_suffix("")),
+                     title=a["title"], section=a["section"], lede=a["lede"], body=a["body"],
+                     tags=a["tags"], date=f"2026-11-{a['day']:02d}T10:00:00",
+                     draft=str(a["draft"]).lower(), **front)
 
         for n in state:
             write(n)
         twins = Twins(site, tmp, warm)
         twins.build()
         for kind, n, value in edits:
+            touched = [site.root / "static/img/x.svg", site.root / "templates/article.html"]
+            touched += [path(k) for k in state]
             if kind == "static":
                 target = site.root / "static/img/x.svg"
                 if value is None:
@@ -377,13 +413,31 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
                                f"{value}{{{{ article.body_html|safe }}}}{{% endblock %}}\n")
             elif kind == "delete":
                 assert isinstance(n, int)
-                (site.root / f"content/{n:02d}.md").unlink(missing_ok=True)
+                if n in state:
+                    path(n).unlink(missing_ok=True)
+                    del state[n]
+            elif kind == "new":
+                assert isinstance(n, int) and isinstance(value, int)
+                state[n] = fresh(n, value)
+                write(n)
+            elif kind == "move":
+                assert isinstance(n, int)
+                if n in state:
+                    before = path(n)
+                    state[n]["folder"] = value
+                    path(n).parent.mkdir(parents=True, exist_ok=True)
+                    before.rename(path(n))
+                    touched.append(before)
             else:
                 assert isinstance(n, int)
-                field = {"body": "body", "title": "title", "tags": "tags", "date": "day",
-                         "draft": "draft"}[kind]
+                if n not in state:
+                    continue
+                field = {"date": "day"}.get(kind, kind)
                 # A headline recurs, but each article keeps a URL of its own (a clash is
                 # an error, tested elsewhere).
                 state[n][field] = f"{value} {n}" if kind == "title" else value
                 write(n)
-            twins.build()
+            touched += [path(k) for k in state]  # a new file, or a moved one's new place
+            twins.build(changed=touched if mode == "watched" else None)
+            if kind not in ("static", "template"):
+                assert twins.kind in ("patch", "nothing"), (kind, n, value)

@@ -34,7 +34,9 @@ from .site import (
     is_published,
     next_scheduled_change,
     reassemble,
+    related_after,
     related_all,
+    slugify,
 )
 from .snapshot import BodyStore, SiteSnapshot, StoredArticle
 from .sources import (
@@ -83,6 +85,8 @@ class BuildResult:
     next_change: ScheduledChange | None = None
     redirects_added: int = 0  # redirects written for articles whose URL changed
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # output path -> maker
+    # What the build did: `Decision.NOTHING`, `Decision.PATCH` or `Decision.FULL`.
+    kind: str = "full"
 
 
 def reference_time(now: dt.datetime | None) -> dt.datetime:
@@ -233,7 +237,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         if decision.kind == Decision.NOTHING:
             unchanged: BuildResult = record.result
             return replace(unchanged, out_dir=options.output, redirects_added=0,
-                           seconds=time.perf_counter() - started)
+                           seconds=time.perf_counter() - started, kind=Decision.NOTHING)
         if decision.kind == Decision.PATCH:
             parse_sources(scan, [s for s in decision.edited
                                  if s in scan.keys and cache.parsed(scan.keys[s]) is None],
@@ -241,12 +245,13 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
             patched = patch_build(frame, cache, record, scan, decision,
                                   trust_output=rescanned)
             if patched is not None:
-                return replace(patched, seconds=time.perf_counter() - started)
+                return replace(patched, seconds=time.perf_counter() - started,
+                               kind=Decision.PATCH)
         loaded = load_sources(scan, frame.config, cache, frame.jobs, progress)
     finally:
         cache.finish(set(scan.keys.values()))  # what was parsed is kept even when the build fails
     result = full_build(frame, cache, record, scan, loaded, progress)
-    return replace(result, seconds=time.perf_counter() - started)
+    return replace(result, seconds=time.perf_counter() - started, kind=Decision.FULL)
 
 
 def _scan(frame: Frame, cache: BuildCache, changed: list[str] | None
@@ -396,6 +401,12 @@ class ContentChange:
     added: tuple[ParsedSource, ...]
     entries: dict[str, ParsedEntry]  # source -> new entry, of the edited files still there
     body_only: bool
+    warnings: tuple[ContentError, ...]  # the edited files' own
+
+    def warnings_after(self, result: BuildResult) -> tuple[ContentError, ...]:
+        """The warnings of the build `result` with the edited files' taken anew."""
+        edited = set(self.edited)
+        return (*(w for w in result.warnings if w.path not in edited), *self.warnings)
 
     @classmethod
     def of(cls, frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
@@ -407,19 +418,21 @@ class ContentChange:
         for source in edited:
             old = cache.parsed(record.keys[source]) if source in record.keys else None
             new = cache.parsed(scan.keys[source]) if source in scan.keys else None
-            if (source in scan.keys and new is None) or any(
-                    entry is not None and (entry.problems or entry.article is None)
-                    for entry in (old, new)):
+            if (source in scan.keys and new is None) or (new is not None
+                                                          and new.article is None):
                 return None
             if new is not None:
                 entries[source] = new
             body_only = (body_only and new is not None and new.article is not None
                          and _only_body_changed(old, new)
                          and (source in shown) == bool(published(frame, [new.article])))
-        added = tuple(published(frame, [entry.article for entry in entries.values()
-                                        if entry.article is not None]))
-        return cls(tuple(edited), frozenset(s for s in edited if s in shown), added, entries,
-                   body_only)
+        articles = [entry.article for entry in entries.values() if entry.article is not None]
+        warnings = (*(w for entry in entries.values() for w in entry.problems),
+                    *check_schema(articles, frame.config.schema))
+        if any(not w.is_warning for w in warnings) or (warnings and frame.options.strict):
+            return None  # the full build fails, naming every problem of the site
+        return cls(tuple(edited), frozenset(s for s in edited if s in shown),
+                   tuple(published(frame, articles)), entries, body_only, warnings)
 
 
 def _only_body_changed(old: ParsedEntry | None, new: ParsedEntry | None) -> bool:
@@ -507,7 +520,8 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
         writer.commit()
         stamps = _patched_stamps(frame.out_dir, writer, record.stamps, statics.deleted)
         result: BuildResult = replace(record.result, out_dir=frame.options.output,
-                                      redirects_added=0)
+                                      redirects_added=0,
+                                      warnings=change.warnings_after(record.result))
         if statics.deleted or any(rel not in record.statics for rel in statics.copied):
             sources = dict(record.result.sources)
             sources.update((rel, frame.statics[rel][1]) for rel in statics.copied)
@@ -557,7 +571,11 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         old_keys[a.source] if a.source not in edited else
         ArticleKeys.of(a, change.entries[a.source].front, change.entries[a.source].body)
         for a in site.articles]
-    plan = Plan(site, frame.config, related_all(site), frame.now)
+    tags = {link.slug for source in change.removed
+            for link in snapshot.site.articles[snapshot.index[source]].tags}
+    tags.update(slug for parsed in change.added for slug in map(slugify, parsed.meta.tags))
+    related = related_after(site, snapshot.related, snapshot.index, edited, tags)
+    plan = Plan(site, frame.config, related, frame.now)
     units = plan_units(plan, frame.kinds)
     renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
@@ -584,6 +602,7 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         [entry.article for entry in change.entries.values() if entry.article is not None],
         [s for s in edited if s not in change.entries], frame.now)
     result: BuildResult = replace(record.result, out_dir=frame.options.output, files=writer.count,
+                                  warnings=change.warnings_after(record.result),
                      articles=len(site.articles), redirects_added=redirects_added,
                      next_change=_next_change(schedule, frame), sources=dict(writer.sources))
     patched = SiteSnapshot(
@@ -608,11 +627,11 @@ def _next_change(schedule: Schedule, frame: Frame) -> ScheduledChange | None:
 
 
 def _depends(units: Sequence[Unit]) -> dict[int, list[int]]:
-    """Article index -> the positions of the units that show it, whole or as a card."""
+    """Article index -> the positions of the units that show it whole: the only units an
+    edit of its body alone can change."""
     depends: dict[int, list[int]] = {}
     for position, unit in enumerate(units):
-        shows = unit.shows()
-        for index in {*shows.whole, *shows.cards}:
+        for index in unit.shows().whole:
             depends.setdefault(index, []).append(position)
     return depends
 
@@ -669,8 +688,7 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
         upcoming: RenderDone | None = next(results, None)
         for position, unit in enumerate(units):
             if upcoming is None or upcoming.position != position:  # kept
-                for path, source in kept[position]:
-                    writer.keep(path, source)
+                writer.keep_all(kept[position])
                 made[unit.ident] = UnitRecord(keys[position], kept[position])
                 continue
             problems += upcoming.problems

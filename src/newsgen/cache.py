@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from .keys import PARSING_LIBRARIES, code_digest, digest, parsing_modules
+from .models import quick_pickle
 
 CACHE_DIR = ".newsgen-cache"
-FORMAT = b"newsgen-cache-1\n"
+FORMAT = b"newsgen-cache-2\n"  # raised whenever the layout of an entry changes
 CHECKSUM_SIZE = 16
 SHARDS = "0123456789abcdef"
 # A file changed within this many seconds of being looked at may change again without its
@@ -153,6 +154,7 @@ def load_body(cache_dir: Path, locator: str) -> str | None:
     return None if data is None else str(data, "utf-8")
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class UnitRecord:
     """What one unit of output was made from (its key) and the files it wrote, each as

@@ -107,16 +107,16 @@ class SitemapEntry:
     lastmod: dt.datetime | None
 
 
-def _listing_entries(listing: Listing, cards: Sequence[Card], per_page: int
+def _listing_entries(listing: Listing, modified: Sequence[dt.datetime | None], per_page: int
                      ) -> Iterator[SitemapEntry]:
     """Each page of a paginated listing. A page changes when an article on it or any newer
     one changes (a new article shifts every page), hence the newest date up to its end."""
     newest: dt.datetime | None = None  # over this page and every page before it
     for page in paginate(listing.articles, per_page, listing.url):
-        for i in page.items:
-            moment = cards[i].modified
-            if moment is not None and (newest is None or moment > newest):
-                newest = moment
+        moments = [m for m in map(modified.__getitem__, page.items) if m is not None]
+        if moments:
+            page_newest = max(moments)
+            newest = page_newest if newest is None or page_newest > newest else newest
         yield SitemapEntry(page.url, newest)
 
 
@@ -125,16 +125,17 @@ def sitemap_entries(cards: Sequence[Card], listings: Sequence[Listing], per_page
     """Every published HTML page worth indexing (not the 404 page, not redirect stubs):
     the home page, each article (`cards`, the site's articles), each page of each listing
     (sections first, then tags), the tags index."""
-    newest = _newest(c.modified for c in cards)
+    modified = [c.modified for c in cards]
+    newest = _newest(modified)
     entries = [SitemapEntry("/", newest)]
-    entries += [SitemapEntry(c.url, c.modified) for c in cards]
-    sections = [listing for listing in listings if listing.kind == Listing.SECTION]
-    for listing in sections:
-        entries += _listing_entries(listing, cards, per_page)
+    entries += [SitemapEntry(c.url, moment) for c, moment in zip(cards, modified, strict=True)]
+    for listing in listings:
+        if listing.kind == Listing.SECTION:
+            entries += _listing_entries(listing, modified, per_page)
     entries.append(SitemapEntry(TAGS_URL, newest))
     for listing in listings:
         if listing.kind != Listing.SECTION:
-            entries += _listing_entries(listing, cards, per_page)
+            entries += _listing_entries(listing, modified, per_page)
     return entries
 
 

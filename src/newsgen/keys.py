@@ -23,6 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .models import quick_pickle
+
 if TYPE_CHECKING:
     from .config import SiteConfig
     from .models import Article, FrontMatter
@@ -125,6 +127,7 @@ def tree_digest(*roots: Path) -> str:
     return digest(*parts)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class ArticleKeys:
     """The keys of one published article as pages show it: `card`, every field but the
@@ -148,6 +151,11 @@ def unit_key(kind: str, identity: Sequence[str], frame: str, templates: str,
              cards: Iterable[str], whole: Iterable[str]) -> str:
     """A unit of output's key: its kind and identity, the frame (code, config, the
     sections' menu), the digest of its templates, and the keys of the articles it shows,
-    as cards and whole. Two units that show different things can never share a key."""
-    return digest(kind, frame, templates, str(len(identity)), *identity, "cards", *cards,
-                  "whole", *whole)
+    as cards and whole. Two units that show different things can never share a key.
+
+    Hashed as one string, since a build keys every unit: `kind`, `frame` and `templates`
+    hold no separator, `repr` escapes one in the identity, and the article keys are of
+    one width."""
+    text = "\x1f".join((kind, frame, templates, repr(tuple(identity)), "".join(cards),
+                        "".join(whole)))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()

@@ -32,7 +32,7 @@ from .feeds import (
 from .keys import ArticleKeys, digest, unit_key
 from .models import Article, Card, Link, Listing, OutputFile, Pagination, Site
 from .render import ARTICLE_TEMPLATE, REDIRECT_TEMPLATE, PageRenderer
-from .site import page_count, pagination
+from .site import page_count, page_items, pagination
 from .urls import ROBOTS_URL, alias_url, feed_url, url_to_path
 
 HOME_SECTION_SIZE = 5  # cards in each section's block on the home page
@@ -166,7 +166,7 @@ class ListingPage(Unit):
         return self.TEMPLATES[self.listing.kind]
 
     def shows(self) -> Shows:
-        return Shows(cards=self._page().items)
+        return Shows(cards=page_items(self.listing.articles, self.per_page, self.number))
 
     def identity(self) -> tuple[str, ...]:
         listing = self.listing
@@ -447,8 +447,8 @@ class UnitKeyer:
                      if template is not None else "")
         shows, article_keys = unit.shows(), self.article_keys
         return unit_key(type(unit).__name__, unit.identity(), self._frames[unit.with_menu],
-                        templates, (article_keys[i].card for i in shows.cards),
-                        (article_keys[i].whole for i in shows.whole))
+                        templates, [article_keys[i].card for i in shows.cards],
+                        [article_keys[i].whole for i in shows.whole])
 
 
 # Every kind of output, in the order their files are claimed (and clashes reported).

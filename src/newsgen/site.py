@@ -219,34 +219,40 @@ def reassemble(site: Site, removed: set[str], added: Sequence[ParsedSource],
     deriving the unchanged articles again; None when an added article has a problem or the
     change renames a section or tag (its first-seen spelling): then `assemble` it all."""
     kept = [a for a in site.articles if a.source not in removed]
+    gone = [a for a in site.articles if a.source in removed] if removed else []
     links = _Links(config)
-    for article in kept:
-        for link in (article.section, *article.tags):
-            table = links.sections if link is article.section else links.tags
-            table.setdefault(link.slug, link)
-    links.section_names.update((slug, link.name) for slug, link in links.sections.items())
-    links.tag_names.update((slug, link.name) for slug, link in links.tags.items())
+    for listing in site.sections:
+        links.sections[listing.slug] = Link(listing.name, listing.slug, listing.url)
+        links.section_names[listing.slug] = listing.name
+    for listing in site.tags:
+        links.tags[listing.slug] = Link(listing.name, listing.slug, listing.url)
+        links.tag_names[listing.slug] = listing.name
     new: list[Article] = []
     for parsed in added:
         derived, problems = _derive(parsed, config, links)
         if derived is None or problems:
             return None
         new.append(derived)
-    articles = sorted([*kept, *new], key=_newest_first)
-    if not _names_hold(articles, config):
-        return None
-    return _collect(articles, config)
+    assembled = _collect(sorted([*kept, *new], key=_newest_first), config)
+    touched = {link.slug for a in (*new, *gone) for link in (a.section, *a.tags)}
+    return assembled if _names_hold(assembled, config, touched) else None
 
 
-def _names_hold(articles: Sequence[Article], config: SiteConfig) -> bool:
-    """Whether each section's and tag's link carries the name `assemble` would give it."""
-    links = _Links(config)
-    for article in articles:
-        if links.section_names.setdefault(article.section.slug, article.meta.section) \
-                != article.section.name:
-            return False
-        for tag, written in zip(article.tags, _written_tags(article), strict=True):
-            if links.tag_names.setdefault(tag.slug, written) != tag.name:
+def _names_hold(site: Site, config: SiteConfig, slugs: set[str]) -> bool:
+    """Whether the sections and tags of these slugs carry the names `assemble` would give
+    them: the configured name, else the spelling of their newest article."""
+    configured = {slugify(name): name for name in reversed(config.sections)}
+    for section in site.sections:
+        if section.slug in slugs:
+            newest = site.articles[section.articles[0]]
+            if configured.get(section.slug, newest.meta.section) != section.name:
+                return False
+    for tag in site.tags:
+        if tag.slug in slugs:
+            newest = site.articles[tag.articles[0]]
+            written = dict(zip((t.slug for t in newest.tags), _written_tags(newest),
+                               strict=True))
+            if written[tag.slug] != tag.name:
                 return False
     return True
 
@@ -279,8 +285,13 @@ def pagination(items: Sequence[int], per_page: int, first_url: str, number: int)
         url=page_url(first_url, number),
         prev_url=page_url(first_url, number - 1) if number > 1 else None,
         next_url=page_url(first_url, number + 1) if number < count else None,
-        items=tuple(items[(number - 1) * per_page : number * per_page]),
+        items=page_items(items, per_page, number),
     )
+
+
+def page_items(items: Sequence[int], per_page: int, number: int) -> tuple[int, ...]:
+    """The items on page `number` of a listing."""
+    return tuple(items[(number - 1) * per_page : number * per_page])
 
 
 def breadcrumbs(home_label: str, *trail: tuple[str, str]) -> tuple[Crumb, ...]:
@@ -304,37 +315,68 @@ def related(site: Site, index: int, tag_index: dict[str, Listing], limit: int = 
     return tuple(i for i, _ in ranked[:limit])
 
 
-def related_all(site: Site, limit: int = RELATED_LIMIT) -> tuple[tuple[int, ...], ...]:
+def related_all(site: Site, limit: int = RELATED_LIMIT,
+                known: dict[int, tuple[int, ...]] | None = None) -> tuple[tuple[int, ...], ...]:
     """`related` for every article at once, with one bit set per article and tag: the same
-    result, without counting every member of a popular tag for each of its articles."""
+    result, without counting every member of a popular tag for each of its articles.
+    `known`: the lists of articles already known (`related_after`)."""
+    known = known or {}
+    wanted = [i for i in range(len(site.articles)) if i not in known]
+    used = {link.slug for i in wanted for link in site.articles[i].tags}
     masks: dict[str, int] = {}
     for tag in site.tags:
-        mask = 0
-        for i in tag.articles:
-            mask |= 1 << i
-        masks[tag.slug] = mask
-    result = []
-    for index, article in enumerate(site.articles):
-        # at_least[c]: the articles sharing at least c of this article's tags
-        at_least = [-1]
-        for link in article.tags:
-            mask = masks[link.slug]
-            at_least.append(0)
-            for count in range(len(at_least) - 1, 0, -1):
-                at_least[count] |= at_least[count - 1] & mask
-        chosen: list[int] = []
-        taken = 1 << index
+        if tag.slug in used:
+            mask = 0
+            for i in tag.articles:
+                mask |= 1 << i
+            masks[tag.slug] = mask
+    result = dict(known)
+    for index in wanted:
+        result[index] = _related_by_masks(index, site.articles[index].tags, masks, limit)
+    return tuple(result[i] for i in range(len(site.articles)))
+
+
+def _related_by_masks(index: int, tags: Sequence[Link], masks: dict[str, int], limit: int
+                      ) -> tuple[int, ...]:
+    # at_least[c]: the articles sharing at least c of this article's tags
+    at_least = [-1]
+    for link in tags:
+        mask = masks[link.slug]
+        at_least.append(0)
         for count in range(len(at_least) - 1, 0, -1):
-            candidates = at_least[count] & ~taken
-            while candidates and len(chosen) < limit:
-                lowest = candidates & -candidates
-                chosen.append(lowest.bit_length() - 1)
-                candidates ^= lowest
-                taken |= lowest
-            if len(chosen) >= limit:
-                break
-        result.append(tuple(chosen))
-    return tuple(result)
+            at_least[count] |= at_least[count - 1] & mask
+    chosen: list[int] = []
+    taken = 1 << index
+    for count in range(len(at_least) - 1, 0, -1):
+        candidates = at_least[count] & ~taken
+        while candidates and len(chosen) < limit:
+            lowest = candidates & -candidates
+            chosen.append(lowest.bit_length() - 1)
+            candidates ^= lowest
+            taken |= lowest
+        if len(chosen) >= limit:
+            break
+    return tuple(chosen)
+
+
+def related_after(site: Site, related_before: Sequence[tuple[int, ...]],
+                  index_before: dict[str, int], edited: set[str], tags: set[str]
+                  ) -> tuple[tuple[int, ...], ...]:
+    """`related_all(site)` after the `edited` articles changed, whose tags before or after
+    are `tags` (slugs): only the articles sharing one of those tags can rank differently;
+    the others keep their lists (with new indexes), since the order among the articles
+    that did not change stays as it was."""
+    index_of = {article.source: i for i, article in enumerate(site.articles)}
+    affected = {index_of[s] for s in edited if s in index_of}
+    for tag in site.tags:
+        if tag.slug in tags:
+            affected.update(tag.articles)
+    sources = [""] * len(related_before)
+    for source, old_index in index_before.items():
+        sources[old_index] = source
+    known = {new_index: tuple(index_of[sources[i]] for i in related_before[index_before[source]])
+             for source, new_index in index_of.items() if new_index not in affected}
+    return related_all(site, known=known)
 
 
 @dataclass(frozen=True)

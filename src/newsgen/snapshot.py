@@ -124,7 +124,7 @@ class SiteSnapshot:
     related: tuple[tuple[int, ...], ...]
     index: dict[str, int]  # source -> article index, of published articles
     units: list[Any]  # `pages.Unit`s, in order
-    depends: dict[int, list[int]]  # article index -> positions of the units that show it
+    depends: dict[int, list[int]]  # article index -> positions of the units showing it whole
     # Where each article is saved ('pack:offset:length' in the cache's articles/ folder);
     # '' for an article not saved yet (`write_articles` saves it).
     article_locators: list[str] = field(default_factory=list)

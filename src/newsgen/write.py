@@ -19,7 +19,7 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -152,6 +152,16 @@ class OutputWriter:
         self.sources[path] = source
         self.kept.add(path)
         return True
+
+    def keep_all(self, files: Iterable[tuple[str, str]]) -> None:
+        """`keep` for each (path, source) of a unit the previous output has unchanged."""
+        sources, kept = self.sources, self.kept
+        for path, source in files:
+            if path in sources:
+                self.keep(path, source)  # records the clash
+            else:
+                sources[path] = source
+                kept.add(path)
 
     def _unchanged(self, path: str, data: bytes) -> bool:
         if self.previous is None or path not in self.previous or path in self.sources:
