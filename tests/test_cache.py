@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from newsgen.build import BuildOptions, build_site
 from newsgen.cache import CACHE_DIR, BuildCache
+from newsgen.changes import ChangeSet
 from newsgen.errors import BuildFailed
 
 
@@ -41,7 +42,8 @@ class Twins:
         does (then the warm cache trusts them and its output folder)."""
         self.rounds += 1
         cache = self.warm_cache if self.warm_cache is not None else BuildCache(self.site.root)
-        hints = None if changed is None or self.warm_cache is None else list(map(str, changed))
+        hints = (None if changed is None or self.warm_cache is None
+                 else ChangeSet.of(self.site.root, map(str, changed)))
         self.kind = build_site(BuildOptions(site_dir=self.site.root, out_dir=self.cached,
                                             now=now), cache=cache, changed=hints).kind
         empty = BuildCache(self.site.root, directory=self.tmp / f"empty-{self.rounds}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import BuildCache, CacheDamaged, OutputRecord, Stamp, UnitRecord, stamp_of
+from .changes import ChangeSet
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import CONTENT_DIR, STATIC_DIR, check_schema, static_files
 from .errors import BuildFailed, ContentError, warning
@@ -201,7 +202,7 @@ def _intact(out_dir: Path, paths: Iterable[str], stamps: dict[str, Stamp]) -> bo
 
 
 def build_site(options: BuildOptions, progress: Progress | None = None,
-               cache: BuildCache | None = None, changed: Iterable[str] | None = None,
+               cache: BuildCache | None = None, changed: ChangeSet | None = None,
                kinds: Sequence[type[Unit]] = KINDS) -> BuildResult:
     """Build the site into `options.output`; raise `BuildFailed` with every problem found.
 
@@ -210,22 +211,21 @@ def build_site(options: BuildOptions, progress: Progress | None = None,
     Without one, the cache folder `<site>/.newsgen-cache/` is read afresh.
 
     `changed`, from a process that watches the site and keeps one cache (the dev server):
-    every path changed since its previous build with that cache. Then only those content
+    everything changed since its previous build with that cache. Then only those content
     files are looked at again, and the output folder is trusted to be as that build left
     it (nobody else writes the dev server's).
 
     `kinds`: the kinds of output (`pages.KINDS`)."""
     cache = cache if cache is not None else BuildCache(options.site_dir)
-    hints = list(changed) if changed is not None else None
     try:
-        return _build(options, progress, cache, hints, kinds)
+        return _build(options, progress, cache, changed, kinds)
     except CacheDamaged:  # the cache folder was deleted or broken under this build
         cache.clear()
         return _build(options, progress, cache, None, kinds)
 
 
 def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
-           changed: list[str] | None, kinds: Sequence[type[Unit]]) -> BuildResult:
+           changed: ChangeSet | None, kinds: Sequence[type[Unit]]) -> BuildResult:
     started = time.perf_counter()
     cache.begin()
     scan = SourceScan()
@@ -254,7 +254,7 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
     return replace(result, seconds=time.perf_counter() - started, kind=Decision.FULL)
 
 
-def _scan(frame: Frame, cache: BuildCache, changed: list[str] | None
+def _scan(frame: Frame, cache: BuildCache, changed: ChangeSet | None
           ) -> tuple[SourceScan, bool]:
     """The content files and their keys, and whether they come from a rescan of the
     paths a watcher reported (then the output is trusted as the last build left it)."""
@@ -547,24 +547,27 @@ def _patched_stamps(out_dir: Path, writer: OutputWriter, previous: dict[str, Sta
     return stamps
 
 
-def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
-                snapshot: SiteSnapshot, change: ContentChange, statics: StaticChange,
-                theme: Theme) -> BuildResult | None:
-    """Edits that change what the site shows of an article (front matter, a new, deleted,
-    unpublished or newly published file): reassemble the site from the kept model and the
-    edited articles, plan every unit and render those whose keys changed."""
-    if check_templates(theme, change.added):
-        return None
+@dataclass(frozen=True)
+class PatchedModel:
+    """The kept site model with a content change applied: the site, where each article's
+    body is stored, the articles' keys and their related articles."""
+    site: Site
+    locators: dict[str, str]
+    article_keys: list[ArticleKeys]
+    related: tuple[tuple[int, ...], ...]
+
+
+def _patched_model(frame: Frame, record: OutputRecord, snapshot: SiteSnapshot,
+                   change: ContentChange) -> PatchedModel | None:
     site = reassemble(snapshot.site, set(change.removed), change.added, frame.config)
     if site is None or not site.articles:
         return None
     edited = set(change.edited)
-    bodies = snapshot.bodies
     locators = {source: locator for source, locator in record.locators.items()
                 if source not in change.removed}
     locators.update((p.source, change.entries[p.source].body) for p in change.added)
     site = replace(site, articles=tuple(
-        a if isinstance(a, StoredArticle) else StoredArticle.of(a, bodies)
+        a if isinstance(a, StoredArticle) else StoredArticle.of(a, snapshot.bodies)
         for a in site.articles))
     old_keys = {source: record.article_keys[index] for source, index in snapshot.index.items()}
     article_keys = [
@@ -575,13 +578,28 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
             for link in snapshot.site.articles[snapshot.index[source]].tags}
     tags.update(slug for parsed in change.added for slug in map(slugify, parsed.meta.tags))
     related = related_after(site, snapshot.related, snapshot.index, edited, tags)
-    plan = Plan(site, frame.config, related, frame.now)
+    return PatchedModel(site, locators, article_keys, related)
+
+
+def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
+                snapshot: SiteSnapshot, change: ContentChange, statics: StaticChange,
+                theme: Theme) -> BuildResult | None:
+    """Edits that change what the site shows of an article (front matter, a new, deleted,
+    unpublished or newly published file): reassemble the site from the kept model and the
+    edited articles, plan every unit and render those whose keys changed."""
+    if check_templates(theme, change.added):
+        return None
+    model = _patched_model(frame, record, snapshot, change)
+    if model is None:
+        return None
+    site, bodies = model.site, snapshot.bodies
+    plan = Plan(site, frame.config, model.related, frame.now)
     units = plan_units(plan, frame.kinds)
     renderer = PageRenderer(theme, site.sections)
-    keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
+    keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys)
     keys = [keyer.key(unit) for unit in units]
     problems: list[ContentError] = []
-    previous_locators, bodies.locators = bodies.locators, locators
+    previous_locators, bodies.locators = bodies.locators, model.locators
     try:
         with OutputWriter(frame.out_dir, previous=dict(record.stamps),
                           line_of=url_line_finder(site)) as writer:
@@ -598,24 +616,36 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     except BaseException:
         bodies.locators = previous_locators
         raise
-    schedule = record.schedule.updated(
-        [entry.article for entry in change.entries.values() if entry.article is not None],
-        [s for s in edited if s not in change.entries], frame.now)
-    result: BuildResult = replace(record.result, out_dir=frame.options.output, files=writer.count,
-                                  warnings=change.warnings_after(record.result),
-                     articles=len(site.articles), redirects_added=redirects_added,
-                     next_change=_next_change(schedule, frame), sources=dict(writer.sources))
     patched = SiteSnapshot(
         ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
         index={a.source: i for i, a in enumerate(site.articles)},
         units=units, depends=_depends(units))
-    patched.carry_locators(snapshot, {a.source for a in site.articles} - edited)
+    patched.carry_locators(snapshot, {a.source for a in site.articles} - set(change.edited))
+    return _commit_patch(frame, cache, record, scan, change, model, patched, replace(
+        record, units=made, stamps=stamps), writer, redirects_added)
+
+
+def _commit_patch(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
+                  change: ContentChange, model: PatchedModel, patched: SiteSnapshot,
+                  written: OutputRecord, writer: OutputWriter, redirects_added: int
+                  ) -> BuildResult:
+    """Record what a patch wrote: the result, the schedule of what comes due next and the
+    kept model, so that the next build starts from them."""
+    schedule = record.schedule.updated(
+        [entry.article for entry in change.entries.values() if entry.article is not None],
+        [s for s in change.edited if s not in change.entries], frame.now)
+    result: BuildResult = replace(record.result, out_dir=frame.options.output, files=writer.count,
+                                  warnings=change.warnings_after(record.result),
+                                  articles=len(model.site.articles),
+                                  redirects_added=redirects_added,
+                                  next_change=_next_change(schedule, frame),
+                                  sources=dict(writer.sources))
     cache.commit_done(frame.out_dir, replace(
-        record, units=made, stamps=stamps, keys=dict(scan.keys),
-        statics=dict(frame.static_keys), built_at=frame.now, schedule=schedule,
+        written, keys=dict(scan.keys), statics=dict(frame.static_keys), built_at=frame.now,
+        schedule=schedule,
         stable_until=schedule.stable_until(frame.now, drafts=frame.options.drafts,
                                            future=frame.options.future),
-        result=result, locators=locators, article_keys=article_keys,
+        result=result, locators=model.locators, article_keys=model.article_keys,
         snapshot=patched.ident), snapshot=patched)
     return result
 

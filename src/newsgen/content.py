@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # Markdown is imported where articles are parsed, not on ever
 
 CONTENT_DIR = "content"
 STATIC_DIR = "static"
+SOURCE_SUFFIX = ".md"
 FENCE = "---"
 REQUIRED = ("title", "section", "lede")
 KNOWN_KEYS = (
@@ -67,6 +68,11 @@ class FrontMatterLoader(YamlLoader):  # type: ignore[misc]
 FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
+def is_source_name(name: str) -> bool:
+    """Whether a file of this name under content/ is an article: Markdown, not hidden."""
+    return name.endswith(SOURCE_SUFFIX) and not name.startswith(".")
+
+
 def find_sources(site_dir: Path) -> list[tuple[str, str, os.stat_result]]:
     """(source label such as 'content/a/b.md', path, stat) of every Markdown file under
     content/, sorted; hidden files and folders are skipped. One directory walk and one
@@ -78,7 +84,7 @@ def find_sources(site_dir: Path) -> list[tuple[str, str, os.stat_result]]:
         inner = os.path.relpath(folder, root)
         prefix = () if inner == "." else tuple(inner.split(os.sep))
         for name in files:
-            if not name.endswith(".md") or name.startswith("."):
+            if not is_source_name(name):
                 continue
             path = os.path.join(folder, name)
             try:

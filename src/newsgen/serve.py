@@ -47,14 +47,13 @@ from watchdog.observers.api import ObservedWatch
 
 from .build import BuildOptions, build_site
 from .cache import BuildCache
-from .content import CONTENT_DIR
+from .changes import WATCHED_DIRS, ChangeSet
+from .config import CONFIG_NAME
+from .content import CONTENT_DIR, is_source_name
 from .errors import BuildFailed, ContentError
 from .redirects import read_manifest
 
 SERVE_DIR = Path(".newsgen-cache") / "serve"
-CONFIG_FILE = "newsgen.yaml"
-WATCHED_DIRS = (CONTENT_DIR, "templates", "static")
-SOURCE_SUFFIX = ".md"
 SETTLE_SECONDS = 0.1
 SWAP_WAIT_SECONDS = 2.0  # how long a request waits for the output folder during a swap
 KEEPALIVE_SECONDS = 15.0
@@ -159,14 +158,14 @@ def affects_build(site_dir: Path, path: str | bytes, is_directory: bool = False)
         return False
     if not parts:
         return False
-    if parts == (CONFIG_FILE,):
+    if parts == (CONFIG_NAME,):
         return True
     if parts[0] not in WATCHED_DIRS:
         return False
     if any(part.startswith(".") for part in parts[1:]) or parts[-1].endswith("~"):
         return False
     if parts[0] == CONTENT_DIR and not is_directory:
-        return parts[-1].endswith(SOURCE_SUFFIX)
+        return is_source_name(parts[-1])
     return True
 
 
@@ -687,7 +686,8 @@ class DevServer:
             )
             self._epoch += 1
             try:
-                result = build_site(build, cache=self._cache, changed=changes)
+                result = build_site(build, cache=self._cache, changed=None if changes is None
+                                    else ChangeSet.of(site_dir, changes))
             except BuildFailed as failed:
                 outcome = Outcome(self._epoch, False, failed.problems,
                                   time.perf_counter() - started, changed)

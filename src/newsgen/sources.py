@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import BuildCache, CacheDamaged
+from .changes import ChangeSet
 from .config import SiteConfig
-from .content import CONTENT_DIR, find_sources
+from .content import CONTENT_DIR, find_sources, is_source_name
 from .errors import ContentError
 from .keys import parsing_salt, source_key
 from .models import ParsedEntry, ParsedSource
@@ -70,33 +71,26 @@ def scan_sources(site_dir: Path, salt: str, cache: BuildCache) -> SourceScan:
     return scan
 
 
-def rescan_sources(previous: SourceScan, changed: Iterable[str], site_dir: Path, salt: str,
+def rescan_sources(previous: SourceScan, changes: ChangeSet, site_dir: Path, salt: str,
                    cache: BuildCache) -> SourceScan | None:
-    """The previous build's scan with the files a watcher reported changed looked at
-    again; None when a change is more than Markdown files edited, created or deleted (a
+    """The previous build's scan with the content files a watcher reported changed looked
+    at again; None when a change is more than Markdown files edited, created or deleted (a
     folder created, moved or deleted: then the whole folder is scanned)."""
-    if previous.unhashed or previous.problems:
+    if previous.unhashed or previous.problems or changes.rescan:
         return None
-    root = str((site_dir / CONTENT_DIR).absolute()) + os.sep
+    root = os.path.abspath(site_dir / CONTENT_DIR) + os.sep
     folder = str(site_dir / CONTENT_DIR)  # paths are kept in the form a full scan gives
     scan = SourceScan(paths=dict(previous.paths), keys=dict(previous.keys))
     looked_at: set[str] = set()
-    for path in changed:
-        path = os.path.abspath(path)
-        if root.startswith(path + os.sep):
-            return None  # content/ itself (or the site folder) replaced: its files unseen
-        if not path.startswith(root):
-            continue  # a template, a static file, the config: not a content file
+    for path in changes.content:
         parts = path[len(root):].split(os.sep)
-        if any(part.startswith(".") for part in parts):
-            continue
         source = f"{CONTENT_DIR}/{'/'.join(parts)}"
         try:
             info = os.stat(path)
         except OSError:
             info = None
         path = os.path.join(folder, *parts)
-        if info is None and not path.endswith(".md"):
+        if info is None and not is_source_name(parts[-1]):
             return None  # a folder gone, or something that is not an article
         if info is None:  # deleted
             if any(known.startswith(path + os.sep) for known in scan.paths.values()):
@@ -104,7 +98,7 @@ def rescan_sources(previous: SourceScan, changed: Iterable[str], site_dir: Path,
             scan.paths.pop(source, None)
             scan.keys.pop(source, None)
             continue
-        if not stat.S_ISREG(info.st_mode) or not path.endswith(".md"):
+        if not stat.S_ISREG(info.st_mode) or not is_source_name(parts[-1]):
             return None
         looked_at.add(path)
         try:
