@@ -93,18 +93,13 @@ class Crumb:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
-class Article:
-    source: str
-    meta: FrontMatter
-    body_html: str
-    slug: str
-    url: str
-    section: Link
-    tags: tuple[Link, ...]
-    key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+class FrontMatterFields:
+    """What templates read of an article or its card straight from its front matter
+    (the front matter stays the single source)."""
 
-    # Templates read these directly; the front matter stays the single source.
+    __slots__ = ()
+    meta: FrontMatter
+
     @property
     def title(self) -> str:
         return self.meta.title
@@ -136,6 +131,19 @@ class Article:
         return self.meta.extra
 
 
+@dataclass(frozen=True, slots=True)
+class Article(FrontMatterFields):
+    source: str
+    meta: FrontMatter
+    body_html: str
+    slug: str
+    url: str
+    section: Link
+    tags: tuple[Link, ...]
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+
+
 @dataclass(frozen=True)
 class Listing:
     """A paginated list of articles with a page of its own: a section or a tag (Zola's
@@ -158,7 +166,7 @@ class Listing:
 
 
 @dataclass(frozen=True, slots=True)
-class Card:
+class Card(FrontMatterFields):
     """An article as a listing, the home page or a sitemap shows it: every field but the
     body, so that an edit to the body alone leaves every card of it as it was."""
 
@@ -173,34 +181,6 @@ class Card:
     def of(cls, article: Article) -> Card:
         return cls(article.source, article.meta, article.slug, article.url, article.section,
                    article.tags)
-
-    @property
-    def title(self) -> str:
-        return self.meta.title
-
-    @property
-    def lede(self) -> str:
-        return self.meta.lede
-
-    @property
-    def date(self) -> datetime | None:
-        return self.meta.date
-
-    @property
-    def updated(self) -> datetime | None:
-        return self.meta.updated
-
-    @property
-    def modified(self) -> datetime | None:
-        return _modified(self.meta)
-
-    @property
-    def authors(self) -> tuple[str, ...]:
-        return self.meta.authors
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        return self.meta.extra
 
 
 def _modified(meta: FrontMatter) -> datetime | None:
