@@ -346,7 +346,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
         made.update(_render_units(frame, record, writer, renderer, units, keys, site.articles,
                                   progress, problems, trusted=False))
         # URLs that never break: redirects for moved articles, and the manifest.
-        redirects_added = write_redirects(writer, site, renderer.redirect)
+        redirects_added, manifest = write_redirects(writer, site, renderer.redirect)
         problems = _fail_on_errors(frame, problems + writer.problems)
         cache.commit_starting(frame.out_dir)
         writer.commit()
@@ -358,7 +358,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
         snapshot = SiteSnapshot(
             ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
             index={a.source: i for i, a in enumerate(site.articles)},
-            units=units, depends=_depends(units))
+            units=units, known_keys=keyer.made, manifest=manifest)
         cache.commit_done(frame.out_dir, OutputRecord(
             units=made, stamps=_stamps(frame.out_dir, writer, record.stamps),
             frame=frame.digest, keys=dict(scan.keys), statics=dict(frame.static_keys),
@@ -489,8 +489,7 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
         index = snapshot.index.get(source)
         if index is not None:  # else not published: no page shows it
             locators[source] = entry.body
-            card = article_keys[index].card
-            article_keys[index] = ArticleKeys(card, digest(card, entry.body))
+            article_keys[index] = article_keys[index].with_body(entry.body)
             touched.add(index)
     renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
@@ -499,7 +498,7 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
         _patch_statics(frame, record, statics, writer, made)
         previous_locators, snapshot.bodies.locators = snapshot.bodies.locators, locators
         try:
-            for position in sorted({p for i in touched for p in snapshot.depends.get(i, ())}):
+            for position in sorted({p for i in touched for p in snapshot.showing_whole(i)}):
                 unit = snapshot.units[position]
                 key = keyer.key(unit)
                 if made.get(unit.ident, UnitRecord("", ())).key == key:
@@ -574,11 +573,27 @@ def _patched_model(frame: Frame, record: OutputRecord, snapshot: SiteSnapshot,
         old_keys[a.source] if a.source not in edited else
         ArticleKeys.of(a, change.entries[a.source].front, change.entries[a.source].body)
         for a in site.articles]
-    tags = {link.slug for source in change.removed
+    reranked = _reranked(snapshot, site, edited)
+    if not reranked:
+        return PatchedModel(site, locators, article_keys, snapshot.related)
+    tags = {link.slug for source in change.removed if source in reranked
             for link in snapshot.site.articles[snapshot.index[source]].tags}
-    tags.update(slug for parsed in change.added for slug in map(slugify, parsed.meta.tags))
-    related = related_after(site, snapshot.related, snapshot.index, edited, tags)
+    tags.update(slug for parsed in change.added if parsed.source in reranked
+                for slug in map(slugify, parsed.meta.tags))
+    related = related_after(site, snapshot.related, snapshot.index, reranked, tags)
     return PatchedModel(site, locators, article_keys, related)
+
+
+def _reranked(snapshot: SiteSnapshot, site: Site, edited: set[str]) -> set[str]:
+    """The edited articles whose change can reorder related articles: every one, unless
+    the articles kept their order; then those whose tags changed (related lists depend on
+    the tags and the order alone)."""
+    before = snapshot.site.articles
+    if len(before) != len(site.articles) or any(
+            a.source != b.source for a, b in zip(before, site.articles, strict=True)):
+        return edited
+    return {source for source in edited if source in snapshot.index
+            and before[snapshot.index[source]].tags != site.articles[snapshot.index[source]].tags}
 
 
 def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
@@ -596,7 +611,7 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     plan = Plan(site, frame.config, model.related, frame.now)
     units = plan_units(plan, frame.kinds)
     renderer = PageRenderer(theme, site.sections)
-    keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys)
+    keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys, snapshot.known_keys)
     keys = [keyer.key(unit) for unit in units]
     problems: list[ContentError] = []
     previous_locators, bodies.locators = bodies.locators, model.locators
@@ -606,7 +621,8 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
             made = _copy_statics(frame, record, writer, trusted=True)
             made.update(_render_units(frame, record, writer, renderer, units, keys,
                                       site.articles, None, problems, trusted=True))
-            redirects_added = write_redirects(writer, site, renderer.redirect)
+            redirects_added, manifest = write_redirects(writer, site, renderer.redirect,
+                                                        snapshot.manifest)
             if problems or writer.problems:
                 bodies.locators = previous_locators
                 return None
@@ -619,7 +635,7 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     patched = SiteSnapshot(
         ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
         index={a.source: i for i, a in enumerate(site.articles)},
-        units=units, depends=_depends(units))
+        units=units, known_keys=keyer.made, manifest=manifest)
     patched.carry_locators(snapshot, {a.source for a in site.articles} - set(change.edited))
     return _commit_patch(frame, cache, record, scan, change, model, patched, replace(
         record, units=made, stamps=stamps), writer, redirects_added)
@@ -654,16 +670,6 @@ def _next_change(schedule: Schedule, frame: Frame) -> ScheduledChange | None:
     return next_scheduled_change(schedule.entries.values(), frame.now,
                                  drafts=frame.options.drafts, future=frame.options.future,
                                  tz=frame.config.tz)
-
-
-def _depends(units: Sequence[Unit]) -> dict[int, list[int]]:
-    """Article index -> the positions of the units that show it whole: the only units an
-    edit of its body alone can change."""
-    depends: dict[int, list[int]] = {}
-    for position, unit in enumerate(units):
-        for index in unit.shows().whole:
-            depends.setdefault(index, []).append(position)
-    return depends
 
 
 def _copy_statics(frame: Frame, record: OutputRecord, writer: OutputWriter, *,

@@ -36,7 +36,7 @@ from .keys import PARSING_LIBRARIES, code_digest, digest, parsing_modules
 from .models import quick_pickle
 
 CACHE_DIR = ".newsgen-cache"
-FORMAT = b"newsgen-cache-2\n"  # raised whenever the layout of an entry changes
+FORMAT = b"newsgen-cache-3\n"  # raised whenever the layout of an entry changes
 CHECKSUM_SIZE = 16
 SHARDS = "0123456789abcdef"
 # A file changed within this many seconds of being looked at may change again without its
@@ -205,6 +205,8 @@ class BuildCache:
         # hex digit), each read from disk only when a key in it is asked for
         self._shards: dict[str, dict[str, Any]] = {}
         self._outputs: dict[str, OutputRecord] = {}
+        # Outputs whose last commit this process finished (its record in `_outputs`).
+        self._committed: set[str] = set()
         self._snapshots: dict[str, Any] = {}
         self._reused: dict[str, tuple[str, Any]] = {}  # kind -> (key, object)
         self._seen_files: dict[str, tuple[Stamp, str]] = {}
@@ -236,6 +238,7 @@ class BuildCache:
         self._reused = {}
         self._shards = {}
         self._outputs = {}
+        self._committed = set()
         self._snapshots = {}
 
     def reuse(self, kind: str, key: str, make: Callable[[], T]) -> T:
@@ -358,6 +361,8 @@ class BuildCache:
         """What the last build left in `out_dir`; empty when unknown or when a commit into
         it was interrupted (then nothing there can be trusted)."""
         name = self._output_name(out_dir)
+        if name in self._committed:  # by this process: right, whether saved yet or not
+            return self._outputs[name]
         if (self.dir / (name + ".pending")).exists():
             self._outputs.pop(name, None)
             return OutputRecord()
@@ -395,7 +400,9 @@ class BuildCache:
                 older.unlink(missing_ok=True)
 
     def commit_starting(self, out_dir: Path) -> None:
-        write_atomically(self.dir / (self._output_name(out_dir) + ".pending"), b"")
+        name = self._output_name(out_dir)
+        self._committed.discard(name)
+        write_atomically(self.dir / (name + ".pending"), b"")
 
     def commit_done(self, out_dir: Path, record: OutputRecord, snapshot: Any = None) -> None:
         """Record a finished commit into `out_dir`, with a new site snapshot (a full build)
@@ -406,6 +413,7 @@ class BuildCache:
             self._later(name.replace(".pickle", ".site.pickle"),
                         lambda: self._save_snapshot(name, snapshot))
         self._outputs[name] = record
+        self._committed.add(name)
         self._save_index(name, record)
         self._later(name + ".done", lambda: self._commit_saved(name, out_dir))
 
@@ -429,6 +437,7 @@ class BuildCache:
     def forget_output(self, out_dir: Path) -> None:
         name = self._output_name(out_dir)
         self._outputs.pop(name, None)
+        self._committed.discard(name)
         self._snapshots.pop(name, None)
         (self.dir / name).unlink(missing_ok=True)
         (self.dir / name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)

@@ -120,15 +120,14 @@ def _listing_entries(listing: Listing, modified: Sequence[dt.datetime | None], p
         yield SitemapEntry(page.url, newest)
 
 
-def sitemap_entries(cards: Sequence[Card], listings: Sequence[Listing], per_page: int
-                    ) -> list[SitemapEntry]:
+def sitemap_entries(articles: Sequence[SitemapEntry], listings: Sequence[Listing],
+                    per_page: int) -> list[SitemapEntry]:
     """Every published HTML page worth indexing (not the 404 page, not redirect stubs):
-    the home page, each article (`cards`, the site's articles), each page of each listing
-    (sections first, then tags), the tags index."""
-    modified = [c.modified for c in cards]
+    the home page, each article (`articles`, the site's, in its order), each page of each
+    listing (sections first, then tags), the tags index."""
+    modified = [entry.lastmod for entry in articles]
     newest = _newest(modified)
-    entries = [SitemapEntry("/", newest)]
-    entries += [SitemapEntry(c.url, moment) for c, moment in zip(cards, modified, strict=True)]
+    entries = [SitemapEntry("/", newest), *articles]
     for listing in listings:
         if listing.kind == Listing.SECTION:
             entries += _listing_entries(listing, modified, per_page)

@@ -16,6 +16,7 @@ found under its key is right by construction. The keys, from the bottom up:
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -131,11 +132,13 @@ def tree_digest(*roots: Path) -> str:
 @dataclass(frozen=True, slots=True)
 class ArticleKeys:
     """The keys of one published article as pages show it: `card`, every field but the
-    body (what a listing, the home page or a sitemap shows), and `whole`, the card and the
-    body (the article's own page, a feed entry)."""
+    body (what a listing or the home page shows), `whole`, the card and the body (the
+    article's own page, a feed entry), and `link`, its address and last change alone
+    (what a sitemap shows)."""
 
     card: str
     whole: str
+    link: str
 
     @classmethod
     def of(cls, article: Article, front: str, body: str) -> ArticleKeys:
@@ -144,18 +147,26 @@ class ArticleKeys:
                       article.section.name, article.section.url,
                       *(part for tag in article.tags for part in (tag.name, tag.url)),
                       str(article.meta.template))
-        return cls(card, digest(card, body))
+        return cls(card, digest(card, body), link_key(article.url, article.modified))
+
+    def with_body(self, body: str) -> ArticleKeys:
+        """These keys after an edit of the body alone."""
+        return ArticleKeys(self.card, digest(self.card, body), self.link)
+
+
+def link_key(url: str, modified: dt.datetime | None) -> str:
+    return digest(url, repr(modified))
 
 
 def unit_key(kind: str, identity: Sequence[str], frame: str, templates: str,
-             cards: Iterable[str], whole: Iterable[str]) -> str:
+             cards: Iterable[str], whole: Iterable[str], links: Iterable[str] = ()) -> str:
     """A unit of output's key: its kind and identity, the frame (code, config, the
     sections' menu), the digest of its templates, and the keys of the articles it shows,
-    as cards and whole. Two units that show different things can never share a key.
+    as cards, whole and links. Two units that show different things can never share a key.
 
     Hashed as one string, since a build keys every unit: `kind`, `frame` and `templates`
     hold no separator, `repr` escapes one in the identity, and the article keys are of
     one width."""
     text = "\x1f".join((kind, frame, templates, repr(tuple(identity)), "".join(cards),
-                        "".join(whole)))
+                        "".join(whole), "".join(links)))
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()

@@ -22,6 +22,7 @@ from typing import ClassVar
 from .config import SiteConfig
 from .feeds import (
     SITEMAP_LIMIT,
+    SitemapEntry,
     atom_feed,
     news_articles,
     news_sitemap,
@@ -51,10 +52,12 @@ class Plan:
 @dataclass(frozen=True)
 class Shows:
     """The articles a unit shows, as indexes into the site's articles: `whole` (with the
-    body) and `cards` (every field but the body)."""
+    body), `cards` (every field but the body) and `links` (the address and the last
+    change alone: a sitemap's entry)."""
 
     whole: tuple[int, ...] = ()
     cards: tuple[int, ...] = ()
+    links: tuple[int, ...] = ()
 
 
 class UndeclaredArticle(LookupError):
@@ -68,6 +71,7 @@ class Shown:
         self._articles = articles
         self._whole = frozenset(shows.whole)
         self._cards = self._whole | frozenset(shows.cards)
+        self._links = self._cards | frozenset(shows.links)
 
     def whole(self, index: int) -> Article:
         if index not in self._whole:
@@ -81,6 +85,13 @@ class Shown:
 
     def cards(self, indexes: Sequence[int]) -> list[Card]:
         return [self.card(i) for i in indexes]
+
+    def links(self, indexes: Sequence[int]) -> list[SitemapEntry]:
+        if not self._links.issuperset(indexes):
+            raise UndeclaredArticle(f"articles {sorted(set(indexes) - self._links)} "
+                                    "are not declared")
+        articles = self._articles
+        return [SitemapEntry(articles[i].url, articles[i].modified) for i in indexes]
 
 
 class Unit(ABC):
@@ -359,7 +370,7 @@ class SitemapFiles(Unit):
         return None
 
     def shows(self) -> Shows:
-        return Shows(cards=tuple(range(self.count)))
+        return Shows(links=tuple(range(self.count)))
 
     def identity(self) -> tuple[str, ...]:
         # Each listing page's last modification comes from the articles up to its end.
@@ -368,8 +379,7 @@ class SitemapFiles(Unit):
                   for listing in self.listings))
 
     def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
-        cards = shown.cards(range(self.count))
-        entries = sitemap_entries(cards, self.listings, self.per_page)
+        entries = sitemap_entries(shown.links(range(self.count)), self.listings, self.per_page)
         return list(sitemap_files(renderer.config, entries, self.limit))
 
     @classmethod
@@ -430,25 +440,58 @@ class RobotsFile(Unit):
         yield cls()
 
 
+@dataclass(frozen=True)
+class KnownKeys:
+    """The unit keys of one build, kept in memory for the next: a unit planned again with
+    the same value keeps its key while none of the articles it shows changed keys."""
+
+    frames: tuple[str, str]
+    article_keys: Sequence[ArticleKeys]
+    # ident -> (the unit, its key, the articles it shows)
+    keys: dict[str, tuple[Unit, str, tuple[int, ...]]]
+
+
 class UnitKeyer:
     """Keys units by what they declare (`keys.unit_key`): the frame (code, config and, on
     pages that carry it, the sections' menu), the unit's templates, its identity and the
-    keys of the articles it shows, as cards or whole."""
+    keys of the articles it shows, as cards, whole or links. `known`: the previous build's
+    keys (same code, config and templates), reused where they still hold."""
 
     def __init__(self, renderer: PageRenderer, page_salt: str,
-                 article_keys: Sequence[ArticleKeys]) -> None:
+                 article_keys: Sequence[ArticleKeys], known: KnownKeys | None = None) -> None:
         self.renderer = renderer
         self.article_keys = article_keys
         self._frames = {True: digest(page_salt, repr(renderer.view)), False: page_salt}
+        self.made = KnownKeys((self._frames[True], self._frames[False]), article_keys, {})
+        self._known: dict[str, tuple[Unit, str, tuple[int, ...]]] = {}
+        self._changed: frozenset[int] = frozenset()
+        if known is not None and known.frames == self.made.frames:
+            self._known = known.keys
+            before, after = known.article_keys, article_keys
+            self._changed = frozenset(
+                i for i in range(max(len(before), len(after)))
+                if i >= len(before) or i >= len(after)
+                or (before[i] is not after[i] and before[i] != after[i]))
 
     def key(self, unit: Unit) -> str:
+        ident = unit.ident
+        known = self._known.get(ident)
+        if known is None or known[0] != unit or not self._changed.isdisjoint(known[2]):
+            key, shown = self._key(unit)
+            known = (unit, key, shown)
+        self.made.keys[ident] = known
+        return known[1]
+
+    def _key(self, unit: Unit) -> tuple[str, tuple[int, ...]]:
         template = unit.template()
         templates = (self.renderer.templates_digest(template, unit.with_menu)
                      if template is not None else "")
         shows, article_keys = unit.shows(), self.article_keys
-        return unit_key(type(unit).__name__, unit.identity(), self._frames[unit.with_menu],
-                        templates, [article_keys[i].card for i in shows.cards],
-                        [article_keys[i].whole for i in shows.whole])
+        key = unit_key(type(unit).__name__, unit.identity(), self._frames[unit.with_menu],
+                       templates, [article_keys[i].card for i in shows.cards],
+                       [article_keys[i].whole for i in shows.whole],
+                       [article_keys[i].link for i in shows.links])
+        return key, (*shows.whole, *shows.cards, *shows.links)
 
 
 # Every kind of output, in the order their files are claimed (and clashes reported).
@@ -462,4 +505,4 @@ def plan_units(plan: Plan, kinds: Sequence[type[Unit]] = KINDS) -> list[Unit]:
     return [unit for kind in kinds for unit in kind.plan(plan)]
 
 
-__all__ = ["KINDS", "Plan", "Shown", "Shows", "Unit", "UnitKeyer", "plan_units"]
+__all__ = ["KINDS", "KnownKeys", "Plan", "Shown", "Shows", "Unit", "UnitKeyer", "plan_units"]

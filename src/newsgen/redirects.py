@@ -30,6 +30,7 @@ from .write import OutputWriter, unsafe_reason
 
 MANIFEST_NAME = ".newsgen-manifest.json"
 MANIFEST_FORMAT = 1
+MANIFEST_LABEL = "redirect manifest"
 
 RenderRedirect = Callable[[str, str, str], OutputFile]  # (old URL, new URL, source) -> stub
 
@@ -110,15 +111,23 @@ def redirect_plan(manifest: Manifest, site: Site, taken: Mapping[str, str] | set
     return plan
 
 
-def write_redirects(writer: OutputWriter, site: Site, render: RenderRedirect) -> int:
+def write_redirects(writer: OutputWriter, site: Site, render: RenderRedirect,
+                    previous: Manifest | None = None) -> tuple[int, Manifest]:
     """After every page is written: the redirects for moved articles, then the new manifest.
-    Returns how many redirects this build added for a changed URL."""
-    manifest, newly_moved = next_manifest(read_manifest(writer.out_dir), site)
+    `previous`: the manifest the last build into this output wrote, when this process
+    knows it (else it is read from the output). Returns how many redirects this build
+    added for a changed URL, and the manifest."""
+    before = previous if previous is not None else read_manifest(writer.out_dir)
+    manifest, newly_moved = next_manifest(before, site)
     added = 0
     fresh = set(newly_moved)
     for old, target, source in redirect_plan(manifest, site, writer.sources):
         stub = render(old, target, source)
         if writer.write(stub.path, stub.data, stub.source) and old in fresh:
             added += 1
-    writer.write(MANIFEST_NAME, manifest.to_json(), "redirect manifest")
-    return added
+    if (previous is not None and manifest == previous and writer.previous is not None
+            and MANIFEST_NAME in writer.previous):
+        writer.keep(MANIFEST_NAME, MANIFEST_LABEL)
+    else:
+        writer.write(MANIFEST_NAME, manifest.to_json(), MANIFEST_LABEL)
+    return added, manifest

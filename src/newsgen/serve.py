@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import gc
 import html
 import json
 import os
@@ -55,6 +56,7 @@ from .redirects import read_manifest
 
 SERVE_DIR = Path(".newsgen-cache") / "serve"
 SETTLE_SECONDS = 0.1
+SAVE_WHEN_IDLE = 1.0  # seconds with no edit before the cache is saved
 SWAP_WAIT_SECONDS = 2.0  # how long a request waits for the output folder during a swap
 KEEPALIVE_SECONDS = 15.0
 ENDPOINT = "/__newsgen/"
@@ -188,9 +190,12 @@ class LiveState:
             self._last_change = time.monotonic()
             self._cond.notify_all()
 
-    def take_settled_changes(self, settle: float) -> set[str] | None:
-        """Block until changes exist and none came for `settle` seconds; take them.
-        None once the server is closing."""
+    def take_settled_changes(self, settle: float, idle: float | None = None
+                             ) -> set[str] | None:
+        """Block until changes exist and none came for `settle` seconds; take them. An
+        empty set when `idle` seconds pass with no change at all; None once the server
+        is closing."""
+        deadline = None if idle is None else time.monotonic() + idle
         with self._cond:
             while not self.closed:
                 if self._changes:
@@ -200,8 +205,12 @@ class LiveState:
                         self.building = True
                         return changes
                     self._cond.wait(settle - quiet)
-                else:
+                elif deadline is None:
                     self._cond.wait()
+                elif (left := deadline - time.monotonic()) > 0:
+                    self._cond.wait(left)
+                else:
+                    return set()
             return None
 
     def publish(self, outcome: Outcome) -> None:
@@ -635,7 +644,7 @@ class DevServer:
         if self.options.watch:
             self._watcher = _Watcher(self.options.site_dir.absolute(), self.state)
             self._watcher.start()
-        self.rebuild(None)
+        self.rebuild(None, save=not self.options.watch)
         assert self._http is not None
         serving = threading.Thread(target=self._http.serve_forever, name="newsgen-http",
                                    kwargs={"poll_interval": 0.2}, daemon=True)
@@ -663,15 +672,28 @@ class DevServer:
         self._http.dev = self
 
     def _rebuild_loop(self) -> None:
+        unsaved = True  # the start-up build's
         while True:
-            changes = self.state.take_settled_changes(self.options.settle)
+            changes = self.state.take_settled_changes(
+                self.options.settle, idle=SAVE_WHEN_IDLE if unsaved else None)
             if changes is None:
                 return
-            self.rebuild(changes)
+            if changes:
+                self.rebuild(changes, save=False)
+            else:
+                self.save_cache()
+            unsaved = bool(changes)
 
-    def rebuild(self, changes: Iterable[str] | None) -> Outcome:
+    def save_cache(self) -> None:
+        """Save the cache's indexes (a cache not saved is only a slower next start)."""
+        with self._build_lock, contextlib.suppress(OSError):
+            self._cache.flush()
+
+    def rebuild(self, changes: Iterable[str] | None, *, save: bool = True) -> Outcome:
         """One build with the serve options; never raises for a broken site. `changes`:
-        the paths the watcher saw change since the previous build (None: not known)."""
+        the paths the watcher saw change since the previous build (None: not known).
+        `save`: save the cache right after; else the caller does when edits pause, so
+        that saving never delays the next edit's page."""
         with self._build_lock:
             if self._watcher is not None:
                 self._watcher.refresh()
@@ -701,8 +723,13 @@ class DevServer:
                                   time.perf_counter() - started, changed)
             self._report(outcome)
             self.state.publish(outcome)
-            with contextlib.suppress(OSError):  # a cache not saved is only a slower next start
-                self._cache.flush()  # the browser has its answer: now save the indexes
+            # The kept site model lives for the server's life: out of the collector's
+            # sight, so that no later build pauses to walk all of it again.
+            gc.collect()
+            gc.freeze()
+            if save:
+                with contextlib.suppress(OSError):  # only a slower next start
+                    self._cache.flush()
             return outcome
 
     def _report(self, outcome: Outcome) -> None:
@@ -750,6 +777,7 @@ class DevServer:
             self._http.server_close()
         for thread in self._threads:
             thread.join(timeout=10)
+        self.save_cache()
 
     def __enter__(self) -> DevServer:
         self.start()

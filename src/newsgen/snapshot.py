@@ -124,17 +124,35 @@ class SiteSnapshot:
     related: tuple[tuple[int, ...], ...]
     index: dict[str, int]  # source -> article index, of published articles
     units: list[Any]  # `pages.Unit`s, in order
-    depends: dict[int, list[int]]  # article index -> positions of the units showing it whole
     # Where each article is saved ('pack:offset:length' in the cache's articles/ folder);
     # '' for an article not saved yet (`write_articles` saves it).
     article_locators: list[str] = field(default_factory=list)
+    # article index -> positions of the units showing it whole (`showing_whole`)
+    depends: dict[int, list[int]] | None = None
+    # Kept in memory only, for the next build in the same process: the units' keys
+    # (`pages.KnownKeys`) and the redirect manifest this build wrote.
+    known_keys: Any = None
+    manifest: Any = None
+
+    def showing_whole(self, index: int) -> list[int]:
+        """The positions of the units that show article `index` whole: the only units an
+        edit of its body alone can change. Worked out on first use."""
+        if self.depends is None:
+            depends: dict[int, list[int]] = {}
+            for position, unit in enumerate(self.units):
+                for shown in unit.shows().whole:
+                    depends.setdefault(shown, []).append(position)
+            self.depends = depends
+        return self.depends.get(index, [])
 
     def carry_locators(self, previous: SiteSnapshot, unchanged: set[str]) -> None:
         """Articles saved with the previous snapshot and unchanged since stay where they
-        are; only the others are saved again."""
+        are; only the others are saved again (all of them when the previous snapshot was
+        never saved: a dev server saves only when edits pause)."""
+        saved = previous.article_locators
         self.article_locators = [
-            previous.article_locators[previous.index[a.source]]
-            if a.source in unchanged and a.source in previous.index else ""
+            saved[previous.index[a.source]]
+            if saved and a.source in unchanged and a.source in previous.index else ""
             for a in self.site.articles]
 
     def write_articles(self, folder: Path, pack_name: str) -> None:
@@ -158,7 +176,9 @@ class SiteSnapshot:
     def __getstate__(self) -> dict[str, Any]:
         if len(self.article_locators) != len(self.site.articles) or "" in self.article_locators:
             raise ValueError("write_articles() first")
-        return {**self.__dict__, "site": replace(self.site, articles=())}
+        self.showing_whole(0)  # saved worked out, so that a loaded snapshot need not
+        return {**self.__dict__, "site": replace(self.site, articles=()),
+                "known_keys": None, "manifest": None}
 
     def attach(self, cache_dir: Path) -> None:
         """After loading: the articles and bodies are read from this cache folder."""

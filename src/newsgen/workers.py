@@ -106,11 +106,15 @@ class WorkerPool:
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             # Workers' garbage collections must not write to every inherited object (that
             # copies the parent's pages into each worker): they start with them frozen.
+            # A process that keeps its long-lived objects frozen (the dev server) keeps
+            # them so: a frozen count before means they are not ours to unfreeze.
+            frozen_before = gc.get_freeze_count()
             gc.freeze()
             try:
                 self.pool = context.Pool(min(jobs, tasks), start_worker, (state,))
             finally:
-                gc.unfreeze()
+                if not frozen_before:
+                    gc.unfreeze()
         else:
             _WORKER.clear()
             _WORKER.update(state)
