@@ -151,11 +151,11 @@ def _article(number: int, date: dt.datetime) -> Article:
 
 def test_news_sitemap_takes_at_most_1000_newest_articles() -> None:
     articles = [_article(n, NOW - dt.timedelta(minutes=n)) for n in range(NEWS_LIMIT + 50)]
-    chosen = [articles[i] for i in news_articles(articles, NOW)]
+    chosen = [articles[i] for i in news_articles([a.date for a in articles], NOW)]
     assert len(chosen) == 1000
     assert chosen[0].title == "Story 0" and chosen[-1].title == "Story 999"
     # The window's edges: exactly 48 h old is in, a second more is out, the future is out.
     edge = [_article(1, NOW - dt.timedelta(hours=48)),
             _article(2, NOW - dt.timedelta(hours=48, seconds=1)),
             _article(3, NOW + dt.timedelta(seconds=1))]
-    assert [edge[i].title for i in news_articles(edge, NOW)] == ["Story 1"]
+    assert [edge[i].title for i in news_articles([a.date for a in edge], NOW)] == ["Story 1"]

@@ -25,8 +25,8 @@ from .content import CONTENT_DIR, STATIC_DIR, check_schema, static_files
 from .errors import BuildFailed, ContentError, warning
 from .feeds import NEWS_WINDOW
 from .keys import ArticleKeys, digest, static_key, tree_digest
-from .models import Article, ParsedEntry, ParsedSource, ScheduledChange, Site
-from .pages import KINDS, Plan, Unit, UnitKeyer, plan_units
+from .models import Catalog, ParsedEntry, ParsedSource, ScheduledChange, Site
+from .pages import KINDS, KnownKeys, Plan, Unit, UnitKeyer, plan_units
 from .redirects import write_redirects
 from .render import TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme, check_templates, site_theme
 from .site import (
@@ -311,11 +311,11 @@ def assemble_site(frame: Frame, parsed: Sequence[ParsedSource], theme: Theme, bo
     problems += unknown
     named = {p.path for p in unknown}
     # (The assembled articles are replaced, not kept beside: 100,000 of them weigh.)
-    site = replace(site, articles=tuple(
-        StoredArticle.of(replace(a, meta=replace(a.meta, template=None))
-                         if a.source in named else a, bodies)
-        for a in site.articles))
-    return site, problems
+    articles = tuple(StoredArticle.of(replace(a, meta=replace(a.meta, template=None))
+                                      if a.source in named else a, bodies)
+                     for a in site.articles)
+    return replace(site, articles=articles,
+                   catalog=Catalog.of(articles) if named else site.catalog), problems
 
 
 # -- full build ------------------------------------------------------------------------
@@ -343,7 +343,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
     with OutputWriter(frame.out_dir, previous=dict(record.stamps) or None,
                       line_of=url_line_finder(site)) as writer:
         made = _copy_statics(frame, record, writer)
-        made.update(_render_units(frame, record, writer, renderer, units, keys, site.articles,
+        made.update(_render_units(frame, record, writer, renderer, units, keys, site,
                                   progress, problems, trusted=False))
         # URLs that never break: redirects for moved articles, and the manifest.
         redirects_added, manifest = write_redirects(writer, site, renderer.redirect)
@@ -357,7 +357,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
             redirects_added=redirects_added, sources=dict(writer.sources))
         snapshot = SiteSnapshot(
             ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
-            index={a.source: i for i, a in enumerate(site.articles)},
+            index={source: i for i, source in enumerate(site.catalog.sources)},
             units=units, known_keys=keyer.made, manifest=manifest)
         cache.commit_done(frame.out_dir, OutputRecord(
             units=made, stamps=_stamps(frame.out_dir, writer, record.stamps),
@@ -503,7 +503,7 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
                 key = keyer.key(unit)
                 if made.get(unit.ident, UnitRecord("", ())).key == key:
                     continue  # it shows the article as a card only: the body is not in it
-                outputs, found = render_unit(renderer, unit, site.articles)
+                outputs, found = render_unit(renderer, unit, site)
                 if found:  # a template error: the full build reports it with the rest
                     return None
                 for output in outputs:
@@ -558,26 +558,24 @@ class PatchedModel:
 
 def _patched_model(frame: Frame, record: OutputRecord, snapshot: SiteSnapshot,
                    change: ContentChange) -> PatchedModel | None:
-    site = reassemble(snapshot.site, set(change.removed), change.added, frame.config)
+    site = reassemble(snapshot.site, set(change.removed), change.added, frame.config,
+                      keep=lambda article: StoredArticle.of(article, snapshot.bodies))
     if site is None or not site.articles:
         return None
     edited = set(change.edited)
     locators = {source: locator for source, locator in record.locators.items()
                 if source not in change.removed}
     locators.update((p.source, change.entries[p.source].body) for p in change.added)
-    site = replace(site, articles=tuple(
-        a if isinstance(a, StoredArticle) else StoredArticle.of(a, snapshot.bodies)
-        for a in site.articles))
-    old_keys = {source: record.article_keys[index] for source, index in snapshot.index.items()}
     article_keys = [
-        old_keys[a.source] if a.source not in edited else
-        ArticleKeys.of(a, change.entries[a.source].front, change.entries[a.source].body)
-        for a in site.articles]
+        record.article_keys[snapshot.index[source]] if source not in edited else
+        ArticleKeys.of(site.articles[i], change.entries[source].front,
+                       change.entries[source].body)
+        for i, source in enumerate(site.catalog.sources)]
     reranked = _reranked(snapshot, site, edited)
     if not reranked:
         return PatchedModel(site, locators, article_keys, snapshot.related)
-    tags = {link.slug for source in change.removed if source in reranked
-            for link in snapshot.site.articles[snapshot.index[source]].tags}
+    tags = {slug for source in change.removed if source in reranked
+            for slug in snapshot.site.catalog.tags[snapshot.index[source]]}
     tags.update(slug for parsed in change.added if parsed.source in reranked
                 for slug in map(slugify, parsed.meta.tags))
     related = related_after(site, snapshot.related, snapshot.index, reranked, tags)
@@ -588,12 +586,11 @@ def _reranked(snapshot: SiteSnapshot, site: Site, edited: set[str]) -> set[str]:
     """The edited articles whose change can reorder related articles: every one, unless
     the articles kept their order; then those whose tags changed (related lists depend on
     the tags and the order alone)."""
-    before = snapshot.site.articles
-    if len(before) != len(site.articles) or any(
-            a.source != b.source for a, b in zip(before, site.articles, strict=True)):
+    before, after = snapshot.site.catalog, site.catalog
+    if before.sources != after.sources:
         return edited
     return {source for source in edited if source in snapshot.index
-            and before[snapshot.index[source]].tags != site.articles[snapshot.index[source]].tags}
+            and before.tags[snapshot.index[source]] != after.tags[snapshot.index[source]]}
 
 
 def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,
@@ -611,7 +608,10 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     plan = Plan(site, frame.config, model.related, frame.now)
     units = plan_units(plan, frame.kinds)
     renderer = PageRenderer(theme, site.sections)
-    keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys, snapshot.known_keys)
+    known = snapshot.known_keys or KnownKeys.of_build(
+        snapshot.key_frames, snapshot.units,
+        {ident: made.key for ident, made in record.units.items()}, record.article_keys)
+    keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys, known)
     keys = [keyer.key(unit) for unit in units]
     problems: list[ContentError] = []
     previous_locators, bodies.locators = bodies.locators, model.locators
@@ -620,7 +620,7 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
                           line_of=url_line_finder(site)) as writer:
             made = _copy_statics(frame, record, writer, trusted=True)
             made.update(_render_units(frame, record, writer, renderer, units, keys,
-                                      site.articles, None, problems, trusted=True))
+                                      site, None, problems, trusted=True))
             redirects_added, manifest = write_redirects(writer, site, renderer.redirect,
                                                         snapshot.manifest)
             if problems or writer.problems:
@@ -634,9 +634,9 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         raise
     patched = SiteSnapshot(
         ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
-        index={a.source: i for i, a in enumerate(site.articles)},
+        index={source: i for i, source in enumerate(site.catalog.sources)},
         units=units, known_keys=keyer.made, manifest=manifest)
-    patched.carry_locators(snapshot, {a.source for a in site.articles} - set(change.edited))
+    patched.carry_locators(snapshot, set(site.catalog.sources) - set(change.edited))
     return _commit_patch(frame, cache, record, scan, change, model, patched, replace(
         record, units=made, stamps=stamps), writer, redirects_added)
 
@@ -700,7 +700,7 @@ def _reusable(out_dir: Path, record: OutputRecord, writer: OutputWriter, ident: 
 
 def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
                   renderer: PageRenderer, units: Sequence[Unit], keys: Sequence[str],
-                  articles: Sequence[Article], progress: Progress | None,
+                  site: Site, progress: Progress | None,
                   problems: list[ContentError], *, trusted: bool) -> dict[str, UnitRecord]:
     """Keep the units whose key and files are unchanged, render the others in the worker
     pool, and claim every file in unit order (so that clashes are named the same way
@@ -715,7 +715,7 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
         else:
             kept[position] = files
     made: dict[str, UnitRecord] = {}
-    state = {"renderer": renderer, "units": units, "articles": articles,
+    state = {"renderer": renderer, "units": units, "site": site,
              "staging": writer.staging, "made_dirs": set()}
     tasks = chunks(to_render)
     pool = WorkerPool(frame.jobs, state, len(tasks))
@@ -769,14 +769,14 @@ def url_line_finder(site: Site) -> Callable[[str, str], int | None]:
     """(output path, source) -> the front-matter line that decides that URL, so that a
     clash or an unsafe path is reported where the editor can fix it. Looked up only for
     a problem, so the index is made on the first one."""
-    by_source: dict[str, Article] = {}
+    by_source: dict[str, int] = {}
 
     def line(path: str, source: str) -> int | None:
         if not by_source:
-            by_source.update((article.source, article) for article in site.articles)
-        article = by_source.get(source)
-        if article is None:
+            by_source.update((source, i) for i, source in enumerate(site.catalog.sources))
+        if source not in by_source:
             return None
+        article = site.articles[by_source[source]]
         key_lines = article.key_lines
         if url_to_path(article.url) == path:
             return key_lines.get("slug" if article.meta.slug else "title")

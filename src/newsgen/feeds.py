@@ -184,10 +184,10 @@ def news_language(language: str) -> str:
     return code if code in NEWS_LANGUAGE_EXCEPTIONS else code.split("-")[0]
 
 
-def news_articles(articles: Sequence[Article | Card], now: dt.datetime) -> tuple[int, ...]:
-    """The indexes of the articles published in the 48 hours up to `now`, newest first, at
-    most 1,000."""
-    recent = [i for i, a in enumerate(articles) if a.date and now - NEWS_WINDOW <= a.date <= now]
+def news_articles(dates: Sequence[dt.datetime | None], now: dt.datetime) -> tuple[int, ...]:
+    """The indexes of the articles (by their `dates`, newest first) published in the 48
+    hours up to `now`, at most 1,000."""
+    recent = [i for i, date in enumerate(dates) if date and now - NEWS_WINDOW <= date <= now]
     return tuple(recent[:NEWS_LIMIT])
 
 

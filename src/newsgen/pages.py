@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -67,8 +67,9 @@ class UndeclaredArticle(LookupError):
 class Shown:
     """The articles a unit declared, and no others."""
 
-    def __init__(self, articles: Sequence[Article], shows: Shows) -> None:
-        self._articles = articles
+    def __init__(self, site: Site, shows: Shows) -> None:
+        self._articles = site.articles
+        self._catalog = site.catalog
         self._whole = frozenset(shows.whole)
         self._cards = self._whole | frozenset(shows.cards)
         self._links = self._cards | frozenset(shows.links)
@@ -90,8 +91,8 @@ class Shown:
         if not self._links.issuperset(indexes):
             raise UndeclaredArticle(f"articles {sorted(set(indexes) - self._links)} "
                                     "are not declared")
-        articles = self._articles
-        return [SitemapEntry(articles[i].url, articles[i].modified) for i in indexes]
+        urls, modified = self._catalog.urls, self._catalog.modified
+        return [SitemapEntry(urls[i], modified[i]) for i in indexes]
 
 
 class Unit(ABC):
@@ -153,8 +154,9 @@ class ArticlePage(Unit):
 
     @classmethod
     def plan(cls, plan: Plan) -> Iterator[ArticlePage]:
-        for index, article in enumerate(plan.site.articles):
-            yield cls(index, article.source, article.meta.template or ARTICLE_TEMPLATE,
+        catalog = plan.site.catalog
+        for index, source in enumerate(catalog.sources):
+            yield cls(index, source, catalog.templates[index] or ARTICLE_TEMPLATE,
                       plan.related[index])
 
 
@@ -308,9 +310,11 @@ class AliasRedirect(Unit):
 
     @classmethod
     def plan(cls, plan: Plan) -> Iterator[AliasRedirect]:
-        for article in plan.site.articles:
-            for alias in article.meta.aliases:
-                yield cls(alias_url(alias), article.url, article.source)
+        catalog = plan.site.catalog
+        for source, url, aliases in zip(catalog.sources, catalog.urls, catalog.aliases,
+                                        strict=True):
+            for alias in aliases:
+                yield cls(alias_url(alias), url, source)
 
 
 @dataclass(frozen=True)
@@ -413,7 +417,7 @@ class NewsSitemap(Unit):
 
     @classmethod
     def plan(cls, plan: Plan) -> Iterator[NewsSitemap]:
-        yield cls(news_articles(plan.site.articles, plan.now))
+        yield cls(news_articles(plan.site.catalog.dates, plan.now))
 
 
 @dataclass(frozen=True)
@@ -447,8 +451,16 @@ class KnownKeys:
 
     frames: tuple[str, str]
     article_keys: Sequence[ArticleKeys]
-    # ident -> (the unit, its key, the articles it shows)
-    keys: dict[str, tuple[Unit, str, tuple[int, ...]]]
+    # ident -> (the unit, its key, the articles it shows, or None: ask the unit)
+    keys: dict[str, tuple[Unit, str, tuple[int, ...] | None]]
+
+    @classmethod
+    def of_build(cls, frames: tuple[str, str], units: Sequence[Unit], keys: Mapping[str, str],
+                 article_keys: Sequence[ArticleKeys]) -> KnownKeys:
+        """The keys a saved build gave its `units` (`keys`, by ident), without each unit's
+        articles, for a new process: saving and loading those cost more than asking."""
+        return cls(frames, article_keys, {unit.ident: (unit, keys[unit.ident], None)
+                                          for unit in units if unit.ident in keys})
 
 
 class UnitKeyer:
@@ -463,7 +475,7 @@ class UnitKeyer:
         self.article_keys = article_keys
         self._frames = {True: digest(page_salt, repr(renderer.view)), False: page_salt}
         self.made = KnownKeys((self._frames[True], self._frames[False]), article_keys, {})
-        self._known: dict[str, tuple[Unit, str, tuple[int, ...]]] = {}
+        self._known: dict[str, tuple[Unit, str, tuple[int, ...] | None]] = {}
         self._changed: frozenset[int] = frozenset()
         if known is not None and known.frames == self.made.frames:
             self._known = known.keys
@@ -476,7 +488,12 @@ class UnitKeyer:
     def key(self, unit: Unit) -> str:
         ident = unit.ident
         known = self._known.get(ident)
-        if known is None or known[0] != unit or not self._changed.isdisjoint(known[2]):
+        if known is not None and known[0] != unit:
+            known = None
+        elif known is not None and self._changed:
+            shown = known[2] if known[2] is not None else _shown(unit.shows())
+            known = (unit, known[1], shown) if self._changed.isdisjoint(shown) else None
+        if known is None:
             key, shown = self._key(unit)
             known = (unit, key, shown)
         self.made.keys[ident] = known
@@ -491,7 +508,11 @@ class UnitKeyer:
                        templates, [article_keys[i].card for i in shows.cards],
                        [article_keys[i].whole for i in shows.whole],
                        [article_keys[i].link for i in shows.links])
-        return key, (*shows.whole, *shows.cards, *shows.links)
+        return key, _shown(shows)
+
+
+def _shown(shows: Shows) -> tuple[int, ...]:
+    return (*shows.whole, *shows.cards, *shows.links)
 
 
 # Every kind of output, in the order their files are claimed (and clashes reported).

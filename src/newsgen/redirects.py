@@ -86,12 +86,12 @@ def next_manifest(previous: Manifest, site: Site) -> tuple[Manifest, list[str]]:
     pages = dict(previous.pages)
     moved = dict(previous.moved)
     newly_moved = []
-    for article in site.articles:
-        old = previous.pages.get(article.source)
-        if old is not None and old != article.url and moved.get(old) != article.source:
-            moved[old] = article.source
+    for source, url in zip(site.catalog.sources, site.catalog.urls, strict=True):
+        old = previous.pages.get(source)
+        if old is not None and old != url and moved.get(old) != source:
+            moved[old] = source
             newly_moved.append(old)
-        pages[article.source] = article.url
+        pages[source] = url
     # An article back at an old URL needs no redirect from it.
     moved = {url: source for url, source in moved.items() if pages.get(source) != url}
     return (Manifest(dict(sorted(pages.items())), dict(sorted(moved.items()))),
@@ -102,7 +102,7 @@ def redirect_plan(manifest: Manifest, site: Site, taken: Mapping[str, str] | set
                   ) -> list[tuple[str, str, str]]:
     """(old URL, current URL, source) for each redirect to write now: the article is
     published in this build and nothing else (a real page, an alias) is at the old URL."""
-    current = {article.source: article.url for article in site.articles}
+    current = dict(zip(site.catalog.sources, site.catalog.urls, strict=True))
     plan = []
     for old, source in manifest.moved.items():
         target = current.get(source)

@@ -4,10 +4,12 @@ pagination, breadcrumbs and related articles."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Protocol, runtime_checkable
 
 from slugify import slugify as _slugify
 
@@ -15,6 +17,7 @@ from .config import SiteConfig
 from .errors import ContentError
 from .models import (
     Article,
+    Catalog,
     Crumb,
     FrontMatter,
     Link,
@@ -102,9 +105,13 @@ def next_scheduled_change(
     return replace(first, at=first.at.astimezone(tz)) if tz is not None else first
 
 
+def _date_order(date: dt.datetime | None, source: str) -> tuple[bool, float, str]:
+    """The site's order, newest first: undated articles last, then by source."""
+    return (date is None, -date.timestamp() if date else 0.0, source)
+
+
 def _newest_first(item: ParsedSource | Article) -> tuple[bool, float, str]:
-    date = item.meta.date
-    return (date is None, -date.timestamp() if date else 0.0, item.source)
+    return _date_order(item.meta.date, item.source)
 
 
 class _Links:
@@ -169,6 +176,19 @@ def _derive(parsed: ParsedSource, config: SiteConfig, links: _Links
     return article, problems
 
 
+def _listing(kind: str, link: Link, articles: Sequence[int], config: SiteConfig) -> Listing:
+    description = config.section_descriptions.get(link.name, "") if kind == Listing.SECTION else ""
+    return Listing(kind, link.name, link.slug, link.url, tuple(articles), description)
+
+
+def _ordered(listings: Iterable[Listing], config: SiteConfig) -> tuple[Listing, ...]:
+    """Sections in the configured order, then by name; tags by name."""
+    configured = {slugify(name): position for position, name in enumerate(config.sections)}
+    return tuple(sorted(listings, key=lambda listing: (
+        configured.get(listing.slug, len(configured)) if listing.kind == Listing.SECTION else 0,
+        listing.name.casefold(), listing.slug)))
+
+
 def _collect(articles: Sequence[Article], config: SiteConfig) -> Site:
     """The site of these articles (newest first): its sections and tags."""
     by_section: dict[str, list[int]] = {}
@@ -182,20 +202,11 @@ def _collect(articles: Sequence[Article], config: SiteConfig) -> Site:
         for tag in article.tags:
             by_tag.setdefault(tag.slug, []).append(index)
             tag_links.setdefault(tag.slug, tag)
-    configured = {slugify(name): position for position, name in enumerate(config.sections)}
-    section_order = sorted(
-        by_section,
-        key=lambda s: (configured.get(s, len(configured)), section_links[s].name.casefold(), s),
-    )
-    sections = tuple(
-        Listing(Listing.SECTION, section_links[slug].name, slug, section_links[slug].url,
-                tuple(by_section[slug]),
-                config.section_descriptions.get(section_links[slug].name, ""))
-        for slug in section_order)
-    tags = tuple(
-        Listing(Listing.TAG, tag_links[slug].name, slug, tag_links[slug].url, tuple(by_tag[slug]))
-        for slug in sorted(by_tag, key=lambda s: (tag_links[s].name.casefold(), s)))
-    return Site(tuple(articles), sections, tags)
+    sections = _ordered((_listing(Listing.SECTION, section_links[slug], members, config)
+                         for slug, members in by_section.items()), config)
+    tags = _ordered((_listing(Listing.TAG, tag_links[slug], members, config)
+                     for slug, members in by_tag.items()), config)
+    return Site(tuple(articles), sections, tags, Catalog.of(articles))
 
 
 def assemble(
@@ -213,13 +224,31 @@ def assemble(
     return _collect(articles, config), problems
 
 
+@runtime_checkable
+class Arrangeable(Protocol):
+    """Articles that can be put in a new order without being read (a saved snapshot's,
+    read from the cache on demand)."""
+
+    def arranged(self, order: Sequence[int], new: Sequence[Article]) -> Sequence[Article]: ...
+
+
+def arranged(articles: Sequence[Article], order: Sequence[int], new: Sequence[Article]
+             ) -> Sequence[Article]:
+    """The articles in `order`: an index `i` >= 0 is `articles[i]`, `~j` is `new[j]`."""
+    if isinstance(articles, Arrangeable):
+        return articles.arranged(order, new)
+    return tuple(articles[i] if i >= 0 else new[~i] for i in order)
+
+
 def reassemble(site: Site, removed: set[str], added: Sequence[ParsedSource],
-               config: SiteConfig) -> Site | None:
-    """`assemble` of the site's articles less the `removed` sources, plus `added`, without
-    deriving the unchanged articles again; None when an added article has a problem or the
-    change renames a section or tag (its first-seen spelling): then `assemble` it all."""
-    kept = [a for a in site.articles if a.source not in removed]
-    gone = [a for a in site.articles if a.source in removed] if removed else []
+               config: SiteConfig, keep: Callable[[Article], Article] = lambda a: a
+               ) -> Site | None:
+    """`assemble` of the site's articles less the `removed` sources, plus `added` (each
+    kept as `keep` makes it), from the site's catalog and listings: the articles that did
+    not change are neither derived again nor read. None when an added article has a
+    problem or the change renames a section or tag (its first-seen spelling): then
+    `assemble` it all."""
+    catalog = site.catalog
     links = _Links(config)
     for listing in site.sections:
         links.sections[listing.slug] = Link(listing.name, listing.slug, listing.url)
@@ -228,14 +257,53 @@ def reassemble(site: Site, removed: set[str], added: Sequence[ParsedSource],
         links.tags[listing.slug] = Link(listing.name, listing.slug, listing.url)
         links.tag_names[listing.slug] = listing.name
     new: list[Article] = []
-    for parsed in added:
+    for parsed in sorted(added, key=_newest_first):
         derived, problems = _derive(parsed, config, links)
         if derived is None or problems:
             return None
-        new.append(derived)
-    assembled = _collect(sorted([*kept, *new], key=_newest_first), config)
-    touched = {link.slug for a in (*new, *gone) for link in (a.section, *a.tags)}
+        new.append(keep(derived))
+    gone = [i for i, source in enumerate(catalog.sources) if source in removed]
+    order = list(heapq.merge(
+        (i for i, source in enumerate(catalog.sources) if source not in removed),
+        (~j for j in range(len(new))),
+        key=lambda i: (_date_order(catalog.dates[i], catalog.sources[i]) if i >= 0
+                       else _newest_first(new[~i]))))
+    assembled = Site(arranged(site.articles, order, new),
+                     *_listings_after(site, order, new, config),
+                     catalog.arranged(order, Catalog.of(new)))
+    touched = {link.slug for a in (*new, *(site.articles[i] for i in gone))
+               for link in (a.section, *a.tags)}
     return assembled if _names_hold(assembled, config, touched) else None
+
+
+def _listings_after(site: Site, order: Sequence[int], new: Sequence[Article],
+                    config: SiteConfig) -> tuple[tuple[Listing, ...], tuple[Listing, ...]]:
+    """The sections and tags of the site's articles put in `order` (see `arranged`)."""
+    position = [-1] * len(site.catalog)
+    for at, i in enumerate(order):
+        if i >= 0:
+            position[i] = at
+    members = {(listing.kind, listing.slug): [position[i] for i in listing.articles
+                                              if position[i] >= 0]
+               for listing in (*site.sections, *site.tags)}
+    links: dict[tuple[str, str], Link] = {}
+    grown: set[tuple[str, str]] = set()
+    for at, i in enumerate(order):
+        if i < 0:
+            article = new[~i]
+            for kind, link in ((Listing.SECTION, article.section),
+                               *((Listing.TAG, tag) for tag in article.tags)):
+                members.setdefault((kind, link.slug), []).append(at)
+                links.setdefault((kind, link.slug), link)
+                grown.add((kind, link.slug))
+    for key in grown:
+        members[key].sort()
+    before = {(listing.kind, listing.slug): listing for listing in (*site.sections, *site.tags)}
+    listings = [replace(before[key], articles=tuple(indexes)) if key in before
+                else _listing(key[0], links[key], indexes, config)
+                for key, indexes in members.items() if indexes]
+    return (_ordered((x for x in listings if x.kind == Listing.SECTION), config),
+            _ordered((x for x in listings if x.kind == Listing.TAG), config))
 
 
 def _names_hold(site: Site, config: SiteConfig, slugs: set[str]) -> bool:
@@ -308,8 +376,8 @@ def related(site: Site, index: int, tag_index: dict[str, Listing], limit: int = 
             ) -> tuple[int, ...]:
     """Up to `limit` other articles sharing the most tags; newer first among equals."""
     shared: Counter[int] = Counter()
-    for link in site.articles[index].tags:
-        shared.update(tag_index[link.slug].articles)
+    for slug in site.catalog.tags[index]:
+        shared.update(tag_index[slug].articles)
     shared.pop(index, None)
     ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
     return tuple(i for i, _ in ranked[:limit])
@@ -321,8 +389,9 @@ def related_all(site: Site, limit: int = RELATED_LIMIT,
     result, without counting every member of a popular tag for each of its articles.
     `known`: the lists of articles already known (`related_after`)."""
     known = known or {}
-    wanted = [i for i in range(len(site.articles)) if i not in known]
-    used = {link.slug for i in wanted for link in site.articles[i].tags}
+    tags_of = site.catalog.tags
+    wanted = [i for i in range(len(tags_of)) if i not in known]
+    used = {slug for i in wanted for slug in tags_of[i]}
     masks: dict[str, int] = {}
     for tag in site.tags:
         if tag.slug in used:
@@ -332,16 +401,16 @@ def related_all(site: Site, limit: int = RELATED_LIMIT,
             masks[tag.slug] = mask
     result = dict(known)
     for index in wanted:
-        result[index] = _related_by_masks(index, site.articles[index].tags, masks, limit)
-    return tuple(result[i] for i in range(len(site.articles)))
+        result[index] = _related_by_masks(index, tags_of[index], masks, limit)
+    return tuple(result[i] for i in range(len(tags_of)))
 
 
-def _related_by_masks(index: int, tags: Sequence[Link], masks: dict[str, int], limit: int
+def _related_by_masks(index: int, tags: Sequence[str], masks: dict[str, int], limit: int
                       ) -> tuple[int, ...]:
     # at_least[c]: the articles sharing at least c of this article's tags
     at_least = [-1]
-    for link in tags:
-        mask = masks[link.slug]
+    for slug in tags:
+        mask = masks[slug]
         at_least.append(0)
         for count in range(len(at_least) - 1, 0, -1):
             at_least[count] |= at_least[count - 1] & mask
@@ -366,7 +435,7 @@ def related_after(site: Site, related_before: Sequence[tuple[int, ...]],
     are `tags` (slugs): only the articles sharing one of those tags can rank differently;
     the others keep their lists (with new indexes), since the order among the articles
     that did not change stays as it was."""
-    index_of = {article.source: i for i, article in enumerate(site.articles)}
+    index_of = {source: i for i, source in enumerate(site.catalog.sources)}
     affected = {index_of[s] for s in edited if s in index_of}
     for tag in site.tags:
         if tag.slug in tags:

@@ -111,6 +111,14 @@ class LazyArticles(Sequence[Article]):
             self._loaded[index] = article
         return article
 
+    def arranged(self, order: Sequence[int], new: Sequence[Article]) -> LazyArticles:
+        """These articles in `order` (`site.arranged`), none of them read."""
+        result = LazyArticles(Path(self._folder), [self._locators[i] if i >= 0 else ""
+                                                   for i in order], self._bodies)
+        result._loaded = {at: new[~i] if i < 0 else self._loaded[i]
+                          for at, i in enumerate(order) if i < 0 or i in self._loaded}
+        return result
+
 
 @dataclass
 class SiteSnapshot:
@@ -129,9 +137,12 @@ class SiteSnapshot:
     article_locators: list[str] = field(default_factory=list)
     # article index -> positions of the units showing it whole (`showing_whole`)
     depends: dict[int, list[int]] | None = None
-    # Kept in memory only, for the next build in the same process: the units' keys
-    # (`pages.KnownKeys`) and the redirect manifest this build wrote.
+    # For the next build: the units' keys (`pages.KnownKeys`, kept in memory only: a new
+    # process makes them again from the units, the output record and `key_frames`) and
+    # the redirect manifest this build wrote (good while the output is as this build left
+    # it: a patch checks).
     known_keys: Any = None
+    key_frames: tuple[str, str] = ("", "")
     manifest: Any = None
 
     def showing_whole(self, index: int) -> list[int]:
@@ -151,9 +162,9 @@ class SiteSnapshot:
         never saved: a dev server saves only when edits pause)."""
         saved = previous.article_locators
         self.article_locators = [
-            saved[previous.index[a.source]]
-            if saved and a.source in unchanged and a.source in previous.index else ""
-            for a in self.site.articles]
+            saved[previous.index[source]]
+            if saved and source in unchanged and source in previous.index else ""
+            for source in self.site.catalog.sources]
 
     def write_articles(self, folder: Path, pack_name: str) -> None:
         """Save the articles not saved yet into a new pack, each pickled on its own,
@@ -177,11 +188,11 @@ class SiteSnapshot:
         if len(self.article_locators) != len(self.site.articles) or "" in self.article_locators:
             raise ValueError("write_articles() first")
         self.showing_whole(0)  # saved worked out, so that a loaded snapshot need not
-        return {**self.__dict__, "site": replace(self.site, articles=()),
-                "known_keys": None, "manifest": None}
+        return {**self.__dict__, "site": replace(self.site, articles=()), "known_keys": None,
+                "key_frames": self.known_keys.frames if self.known_keys else self.key_frames}
 
     def attach(self, cache_dir: Path) -> None:
         """After loading: the articles and bodies are read from this cache folder."""
         self.bodies.cache_dir = cache_dir
         articles = LazyArticles(cache_dir / "articles", self.article_locators, self.bodies)
-        self.site = replace(self.site, articles=articles)  # type: ignore[arg-type]
+        self.site = replace(self.site, articles=articles)

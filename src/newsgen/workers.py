@@ -19,7 +19,7 @@ import jinja2
 from .cache import CacheDamaged
 from .content import ParsedFile, parse_files
 from .errors import ContentError
-from .models import Article, OutputFile
+from .models import OutputFile, Site
 from .pages import Shown, Unit
 from .render import PageRenderer
 from .write import write_staged
@@ -49,12 +49,12 @@ def parse_chunk(items: list[tuple[str, str]]) -> list[ParsedFile]:
     return parse_files(items, _WORKER["salt"], _WORKER["tz"], _WORKER["cache_dir"], renderer)
 
 
-def render_unit(renderer: PageRenderer, unit: Unit, articles: Sequence[Article]
+def render_unit(renderer: PageRenderer, unit: Unit, site: Site
                 ) -> tuple[list[OutputFile], list[ContentError]]:
     """A unit's files, from the articles it declares; a template's error is a problem to
     report, with the template's name and line."""
     try:
-        return unit.render(renderer, Shown(articles, unit.shows())), []
+        return unit.render(renderer, Shown(site, unit.shows())), []
     except CacheDamaged:
         raise
     except jinja2.TemplateError as exc:
@@ -80,11 +80,11 @@ def render_chunk(positions: list[int]) -> list[RenderDone]:
     """Render units, each output written straight into the staging folder; the parent
     then claims each output's path in unit order, so that the writer's checks see what a
     build without workers sees."""
-    renderer, units, articles = _WORKER["renderer"], _WORKER["units"], _WORKER["articles"]
+    renderer, units, site = _WORKER["renderer"], _WORKER["units"], _WORKER["site"]
     staging, made_dirs = _WORKER["staging"], _WORKER["made_dirs"]
     done = []
     for position in positions:
-        outputs, problems = render_unit(renderer, units[position], articles)
+        outputs, problems = render_unit(renderer, units[position], site)
         for output in outputs:
             write_staged(staging, output.path, output.data, made_dirs)
         done.append(RenderDone(position, [(o.path, o.source) for o in outputs], problems))
