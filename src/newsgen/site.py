@@ -299,8 +299,10 @@ def _listings_after(site: Site, order: Sequence[int], new: Sequence[Article],
     for key in grown:
         members[key].sort()
     before = {(listing.kind, listing.slug): listing for listing in (*site.sections, *site.tags)}
-    listings = [replace(before[key], articles=tuple(indexes)) if key in before
-                else _listing(key[0], links[key], indexes, config)
+    listings = [_listing(key[0], links[key], indexes, config) if key not in before
+                # the same object when unchanged: units showing it compare equal at once
+                else before[key] if before[key].articles == tuple(indexes)
+                else replace(before[key], articles=tuple(indexes))
                 for key, indexes in members.items() if indexes]
     return (_ordered((x for x in listings if x.kind == Listing.SECTION), config),
             _ordered((x for x in listings if x.kind == Listing.TAG), config))

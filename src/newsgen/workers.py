@@ -86,7 +86,7 @@ def render_chunk(positions: list[int]) -> list[RenderDone]:
     for position in positions:
         outputs, problems = render_unit(renderer, units[position], site)
         for output in outputs:
-            write_staged(staging, output.path, output.data, made_dirs)
+            write_staged(staging, output.path, output.data, made_dirs, flat=_WORKER["flat"])
         done.append(RenderDone(position, [(o.path, o.source) for o in outputs], problems))
     return done
 

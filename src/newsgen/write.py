@@ -26,6 +26,7 @@ from types import TracebackType
 from .errors import ContentError
 
 _DRIVE = re.compile(r"(^|/)[A-Za-z]:")  # C:/x, or a/C:/x once joined on Windows
+NAME_MAX = 255  # bytes in one file name, on the common file systems
 
 
 def unsafe_reason(path: str) -> str | None:
@@ -57,6 +58,9 @@ class OutputWriter:
         # A patch replaces some files of the previous output, removes those named by
         # `remove()`, and keeps all the others.
         self.patch = patch and self.previous is not None
+        # An incremental build moves its files into the output one by one: they wait in
+        # the staging folder side by side (`staged_name`), so that no folder is made twice.
+        self.flat = self.previous is not None
         self.removed: list[str] = []
         self.kept: set[str] = set()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -126,11 +130,12 @@ class OutputWriter:
                 f"the URL {url} is also produced by {where}"))
             return None
         self.sources[path] = source
-        parent = os.path.dirname(path)
+        name = staged_name(path, flat=self.flat)
+        parent = os.path.dirname(name)
         if parent and parent not in self.made_dirs and not staged:
             (self.staging / parent).mkdir(parents=True, exist_ok=True)
             self.made_dirs.add(parent)
-        return self.staging / path
+        return self.staging / name
 
     def claim(self, path: str, source: str, line: int | None = None) -> bool:
         """Claim `path` for a file a worker process already wrote into the staging folder
@@ -140,7 +145,7 @@ class OutputWriter:
             return True
         if unsafe_reason(path) is None:
             with contextlib.suppress(OSError):
-                os.unlink(self.staging / path)
+                os.unlink(self.staging / staged_name(path, flat=self.flat))
         return False
 
     def keep(self, path: str, source: str, line: int | None = None) -> bool:
@@ -219,7 +224,7 @@ class OutputWriter:
             if parent and parent not in made:
                 (self.out_dir / parent).mkdir(parents=True, exist_ok=True)
                 made.add(parent)
-            os.replace(self.staging / path, self.out_dir / path)
+            os.replace(self.staging / staged_name(path, flat=True), self.out_dir / path)
         emptied: set[str] = set()
         gone = self.removed if self.patch else [p for p in previous if p not in self.sources]
         for path in gone:
@@ -247,16 +252,28 @@ class OutputWriter:
             self.abort()  # a build that did not commit leaves no trace
 
 
-def write_staged(staging: Path, path: str, data: bytes, made_dirs: set[str]) -> bool:
+def staged_name(path: str, *, flat: bool) -> str:
+    """Where the file for output `path` waits in the staging folder: at its place when the
+    staging folder becomes the output (`flat` False), else one name per path, with no
+    folder (unless the name would be too long for the file system)."""
+    if not flat:
+        return path
+    name = path.replace("%", "%25").replace("/", "%2F")
+    return name if len(name.encode("utf-8", "surrogateescape")) <= NAME_MAX else path
+
+
+def write_staged(staging: Path, path: str, data: bytes, made_dirs: set[str], *,
+                 flat: bool) -> bool:
     """Write one output file straight into a staging folder (in a worker process), so that
-    each page is created once, at its place. Paths that could leave the folder are not
-    written; the parent's `OutputWriter.claim` reports them."""
+    each page is created once. Paths that could leave the folder are not written; the
+    parent's `OutputWriter.claim` reports them."""
     if unsafe_reason(path) is not None:
         return False
-    parent = os.path.dirname(path)
+    name = staged_name(path, flat=flat)
+    parent = os.path.dirname(name)
     if parent and parent not in made_dirs:
         os.makedirs(staging / parent, exist_ok=True)
         made_dirs.add(parent)
-    with open(staging / path, "wb") as handle:
+    with open(staging / name, "wb") as handle:
         handle.write(data)
     return True
