@@ -33,9 +33,9 @@ import http.client
 import json
 import os
 import re
-import socket
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys

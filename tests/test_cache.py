@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ class Twins:
         self.warm_cache = BuildCache(site.root, defer_writes=as_serve) if warm else None
         self.as_serve = as_serve
         self.rounds = 0
+        self.deferred = 0  # builds that left pages for the next (`BuildOptions.defer`)
 
     def build(self, now: dt.datetime = NOW, changed: list[Path] | None = None
               ) -> dict[str, bytes]:
@@ -47,8 +49,14 @@ class Twins:
         cache = self.warm_cache if self.warm_cache is not None else BuildCache(self.site.root)
         hints = (None if changed is None or self.warm_cache is None
                  else ChangeSet.of(self.site.root, map(str, changed)))
-        self.kind = build_site(BuildOptions(site_dir=self.site.root, out_dir=self.cached,
-                                            now=now), cache=cache, changed=hints).kind
+        options = BuildOptions(site_dir=self.site.root, out_dir=self.cached, now=now,
+                               defer=self.as_serve)
+        result = build_site(options, cache=cache, changed=hints)
+        self.kind = result.kind
+        if result.deferred:  # made right after, as the dev server does after the reload
+            self.deferred += 1
+            build_site(replace(options, defer=False), cache=cache,
+                       changed=ChangeSet.of(self.site.root, []))
         if self.as_serve and self.rounds % 3 == 0:
             cache.flush()
         empty = BuildCache(self.site.root, directory=self.tmp / f"empty-{self.rounds}")
@@ -148,6 +156,26 @@ def test_every_kind_of_change_gives_the_same_bytes_as_a_build_without_cache(
         if name == "static file deleted":
             assert "img/logo.svg" not in built
     assert (site.root / CACHE_DIR).is_dir()
+
+
+def test_a_deferred_build_leaves_the_later_listing_pages_to_the_next(site: SiteDir) -> None:
+    """`defer` (the dev server's): a new article shifts every listing page; the first
+    page is made at once, the others are left as they were, named in the result, and the
+    next build makes them although nothing changed; then there is nothing to do."""
+    site.write("newsgen.yaml", "title: T\nlanguage: ru\nper_page: 1\n")
+    for day, title in ((20, "Первая"), (21, "Вторая")):
+        site.add(f"p{day}", title=title, section="Политика", date=f"2026-11-{day}T10:00:00")
+    site.build()
+    site.add("p22", title="Третья", section="Политика", date="2026-11-22T10:00:00")
+    deferred = site.build(defer=True)
+    assert "politika/page/2/index.html" in deferred.deferred
+    assert "Третья" in site.page("/politika/") and "Вторая" not in site.page("/politika/")
+    assert "Первая" in site.page("/politika/page/2/")  # as the build before left it
+    caught_up = site.build()
+    assert caught_up.kind == "patch" and caught_up.deferred == ()
+    assert "Вторая" in site.page("/politika/page/2/")
+    assert "Первая" in site.page("/politika/page/3/")
+    assert site.build().kind == "nothing"
 
 
 def test_unchanged_pages_are_not_rewritten(site: SiteDir) -> None:

@@ -476,6 +476,46 @@ def test_the_event_stream_announces_each_finished_build(server: DevServer,
     connection.close()
 
 
+def test_a_page_made_just_after_the_reload_is_waited_for(site: SiteDir, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new article pushes every listing page down one: the server reloads the browser
+    once the first pages are made, and makes the others just after; a reader asking for
+    one of those meanwhile (made slow here) gets it made, never the page before the edit."""
+    make_site(site)
+    site.write("newsgen.yaml", "title: Новости\nlanguage: ru\nper_page: 1\n")
+    slow = DevServer._build
+
+    def slow_build(self: DevServer, changes: list[str] | None, *, defer: bool
+                   ) -> tuple[object, tuple[object, ...]]:
+        if changes == [] and not defer:  # the build right after a reload
+            threading.Event().wait(0.5)
+        return slow(self, changes, defer=defer)  # type: ignore[return-value]
+
+    monkeypatch.setattr(DevServer, "_build", slow_build)
+    dev = DevServer(ServeOptions(site_dir=site.root, port=0, watch=True, now=NOW),
+                    say=quiet, warn=quiet)
+    dev.start()
+    try:
+        _, _, before = get(dev, "/politika/page/2/")
+        assert "Выборы назначены" in before.decode()
+        parts = urlsplit(dev.url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", f"/__newsgen/events?since={dev.state.outcome.epoch}"
+                                  f"&server={dev.server_id}")
+        events = connection.getresponse()
+        site.add("politika/novyi", title="Новый закон", section="Политика", lede="Лид.",
+                 date="2026-11-23T10:00:00+03:00")
+        assert read_event(events)["ok"] is True
+        status, _, page = get(dev, "/politika/page/2/")  # made while this waits
+        assert status == 200 and "Бюджет принят" in page.decode()
+        assert "Выборы назначены" in get(dev, "/politika/page/3/")[2].decode()
+        connection.close()
+        settle(dev, dev.state.outcome.epoch - 1)
+        assert_matches_fresh_build(site, dev, tmp_path)
+    finally:
+        dev.stop()
+
+
 def test_a_reader_on_a_renamed_or_removed_page_is_sent_somewhere_real(
         server: DevServer, site: SiteDir) -> None:
     def where(path: str) -> str:

@@ -69,6 +69,10 @@ class BuildOptions:
     base_url: str | None = None
     jobs: int | None = None
     strict: bool = False
+    # A dev server's build: the units not `wanted_first` that must be made again, and
+    # whose files are there, are left as they were (`BuildResult.deferred` names their
+    # files); the next build makes them, whatever changed. The output is the same.
+    defer: bool = False
 
     @property
     def output(self) -> Path:
@@ -88,6 +92,7 @@ class BuildResult:
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # output path -> maker
     # What the build did: `Decision.NOTHING`, `Decision.PATCH` or `Decision.FULL`.
     kind: str = "full"
+    deferred: tuple[str, ...] = ()  # output paths left for the next build (`defer`)
 
 
 def reference_time(now: dt.datetime | None) -> dt.datetime:
@@ -137,7 +142,8 @@ def load_frame(options: BuildOptions, cache: BuildCache, kinds: Sequence[type[Un
                    for rel, (path, label) in statics.items()}
     frame = digest(page_salt, templates_key,
                    # (--jobs is not in it: the output is the same whatever it says)
-                   repr(replace(options, now=None, site_dir=Path(), out_dir=None, jobs=None)),
+                   repr(replace(options, now=None, site_dir=Path(), out_dir=None, jobs=None,
+                                defer=False)),
                    repr(problems), str((site_dir / CONTENT_DIR).is_dir()),
                    *(f"{kind.__module__}.{kind.__qualname__}" for kind in kinds))
     return Frame(options, config, tuple(problems), reference_time(options.now),
@@ -177,7 +183,7 @@ def decide(record: OutputRecord, frame: Frame, scan: SourceScan, *, trust_output
     due = record.stable_until is not None and frame.now >= record.stable_until
     if due:
         edited |= record.schedule.due(record.built_at, frame.now)
-    if not edited and frame.static_keys == record.statics and (
+    if not edited and frame.static_keys == record.statics and not record.result.deferred and (
             trust_output or _intact(frame.out_dir, record.stamps, record.stamps)):
         return Decision(Decision.NOTHING)
     if len(edited) <= PATCH_LIMIT:
@@ -354,7 +360,8 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
             out_dir=frame.options.output, files=writer.count, articles=len(site.articles),
             seconds=0.0, warnings=tuple(problems),
             next_change=_next_change(schedule, frame),
-            redirects_added=redirects_added, sources=dict(writer.sources))
+            redirects_added=redirects_added, sources=dict(writer.sources),
+            deferred=_deferred_files(made))
         snapshot = SiteSnapshot(
             ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
             index={source: i for i, source in enumerate(site.catalog.sources)},
@@ -460,7 +467,7 @@ def patch_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     if not trust_output and not _intact(frame.out_dir, record.stamps, record.stamps):
         return None
     theme = site_theme(cache, frame.config, frame.options.site_dir, frame.templates_key)
-    if change.body_only and not decision.due:
+    if change.body_only and not decision.due and not record.result.deferred:
         return _patch_bodies(frame, cache, record, scan, snapshot, change, statics, theme)
     return _patch_site(frame, cache, record, scan, snapshot, change, statics, theme)
 
@@ -610,7 +617,8 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     renderer = PageRenderer(theme, site.sections)
     known = snapshot.known_keys or KnownKeys.of_build(
         snapshot.key_frames, snapshot.units,
-        {ident: made.key for ident, made in record.units.items()}, record.article_keys)
+        {ident: made.key for ident, made in record.units.items() if not made.deferred},
+        record.article_keys)
     keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys, known)
     keys = [keyer.key(unit) for unit in units]
     problems: list[ContentError] = []
@@ -655,7 +663,8 @@ def _commit_patch(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
                                   articles=len(model.site.articles),
                                   redirects_added=redirects_added,
                                   next_change=_next_change(schedule, frame),
-                                  sources=dict(writer.sources))
+                                  sources=dict(writer.sources),
+                                  deferred=_deferred_files(written.units))
     cache.commit_done(frame.out_dir, replace(
         written, keys=dict(scan.keys), statics=dict(frame.static_keys), built_at=frame.now,
         schedule=schedule,
@@ -686,12 +695,12 @@ def _copy_statics(frame: Frame, record: OutputRecord, writer: OutputWriter, *,
     return made
 
 
-def _reusable(out_dir: Path, record: OutputRecord, writer: OutputWriter, ident: str, key: str,
-              *, trusted: bool = False) -> tuple[tuple[str, str], ...] | None:
-    """The files of the previous output's unit `ident`, when it was made with this key and
-    its files are as that build left them (`trusted`: known to be)."""
+def _reusable(out_dir: Path, record: OutputRecord, writer: OutputWriter, ident: str,
+              key: str | None, *, trusted: bool = False) -> tuple[tuple[str, str], ...] | None:
+    """The files of the previous output's unit `ident`, when it was made with this key
+    (None: with any) and its files are as that build left them (`trusted`: known to be)."""
     old = record.units.get(ident) if writer.previous is not None else None
-    if old is None or old.key != key:
+    if old is None or (key is not None and old.key != key):
         return None
     if trusted or _intact(out_dir, (p for p, _ in old.files), record.stamps):
         return old.files
@@ -704,12 +713,20 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
                   problems: list[ContentError], *, trusted: bool) -> dict[str, UnitRecord]:
     """Keep the units whose key and files are unchanged, render the others in the worker
     pool, and claim every file in unit order (so that clashes are named the same way
-    whatever --jobs says). Problems are added to `problems`."""
+    whatever --jobs says); with `defer`, keep the files of those not wanted first, marked
+    to be made next time. Problems are added to `problems`."""
     kept: dict[int, tuple[tuple[str, str], ...]] = {}
+    deferred: set[int] = set()
     to_render: list[int] = []
     for position, unit in enumerate(units):
         files = _reusable(frame.out_dir, record, writer, unit.ident, keys[position],
                           trusted=trusted)
+        if files is None and frame.options.defer and not unit.wanted_first():
+            files = _reusable(frame.out_dir, record, writer, unit.ident, None, trusted=trusted)
+            if files:
+                deferred.add(position)
+            else:
+                files = None
         if files is None:
             to_render.append(position)
         else:
@@ -725,7 +742,9 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
         for position, unit in enumerate(units):
             if upcoming is None or upcoming.position != position:  # kept
                 writer.keep_all(kept[position])
-                made[unit.ident] = UnitRecord(keys[position], kept[position])
+                made[unit.ident] = UnitRecord(
+                    UnitRecord.DEFERRED if position in deferred else keys[position],
+                    kept[position])
                 continue
             problems += upcoming.problems
             claimed = tuple((path, source) for path, source in upcoming.files
@@ -738,6 +757,10 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
     finally:
         pool.close()
     return made
+
+
+def _deferred_files(made: dict[str, UnitRecord]) -> tuple[str, ...]:
+    return tuple(path for record in made.values() if record.deferred for path, _ in record.files)
 
 
 def _fail_on_errors(frame: Frame, problems: list[ContentError]) -> list[ContentError]:

@@ -160,8 +160,14 @@ class UnitRecord:
     """What one unit of output was made from (its key) and the files it wrote, each as
     (output path, what made it)."""
 
-    key: str
+    key: str  # DEFERRED: its files are an earlier build's, to be made again next build
     files: tuple[tuple[str, str], ...]
+
+    DEFERRED = ""
+
+    @property
+    def deferred(self) -> bool:
+        return self.key == self.DEFERRED
 
 
 @dataclass

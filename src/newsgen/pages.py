@@ -101,6 +101,11 @@ class Unit(ABC):
     # Whether the page carries the sections' menu (its key then covers the menu).
     with_menu: ClassVar[bool] = True
 
+    def wanted_first(self) -> bool:
+        """Whether a dev server makes it before the browser reloads; the others it may
+        make just after (`BuildOptions.defer`): pages a reader reaches by paging on."""
+        return True
+
     @property
     @abstractmethod
     def ident(self) -> str:
@@ -174,6 +179,9 @@ class ListingPage(Unit):
     @property
     def ident(self) -> str:
         return f"{self.listing.kind}:{self.listing.slug}:{self.number}"
+
+    def wanted_first(self) -> bool:
+        return self.number == 1
 
     def template(self) -> str:
         return self.TEMPLATES[self.listing.kind]
@@ -370,6 +378,9 @@ class SitemapFiles(Unit):
     def ident(self) -> str:
         return "sitemap"
 
+    def wanted_first(self) -> bool:
+        return False  # read by crawlers, not by the editor
+
     def template(self) -> None:
         return None
 
@@ -402,6 +413,9 @@ class NewsSitemap(Unit):
     @property
     def ident(self) -> str:
         return "news-sitemap"
+
+    def wanted_first(self) -> bool:
+        return False  # read by crawlers, not by the editor
 
     def template(self) -> None:
         return None

@@ -46,7 +46,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from .build import BuildOptions, build_site
+from .build import BuildOptions, BuildResult, build_site
 from .cache import BuildCache
 from .changes import WATCHED_DIRS, ChangeSet
 from .config import CONFIG_NAME
@@ -55,7 +55,8 @@ from .errors import BuildFailed, ContentError
 from .redirects import read_manifest
 
 SERVE_DIR = Path(".newsgen-cache") / "serve"
-SETTLE_SECONDS = 0.1
+SETTLE_SECONDS = 0.05  # an editor's save (write, rename) comes in well under this
+HOLD_WAIT_SECONDS = 30.0  # at most, for a page the build after a reload is making
 SAVE_WHEN_IDLE = 1.0  # seconds with no edit before the cache is saved
 SWAP_WAIT_SECONDS = 2.0  # how long a request waits for the output folder during a swap
 KEEPALIVE_SECONDS = 15.0
@@ -183,6 +184,7 @@ class LiveState:
         self.closed = False
         self._changes: set[str] = set()
         self._last_change = 0.0
+        self._held: frozenset[str] = frozenset()  # output files being made again
 
     def note_changes(self, paths: Iterable[str]) -> None:
         with self._cond:
@@ -219,6 +221,29 @@ class LiveState:
             self.has_site = self.has_site or outcome.ok
             self.building = False
             self._cond.notify_all()
+
+    def hold(self, paths: Iterable[str]) -> None:
+        """Requests for these output files wait (`wait_made`) until `release`: the build
+        that reloads the browser left them for the one right after it."""
+        with self._cond:
+            self._held = frozenset(paths)
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = frozenset()
+            self._cond.notify_all()
+
+    def wait_made(self, path: str, timeout: float) -> bool:
+        """Wait while output file `path` is held; whether it was."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            held = path in self._held
+            while path in self._held and not self.closed:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return held
 
     def wait_newer(self, epoch: int, timeout: float) -> Outcome | None:
         """The outcome of a build after `epoch`, or None on timeout or close."""
@@ -501,6 +526,9 @@ class _Handler(BaseHTTPRequestHandler):
             parts = None
         found = dev.files.find(parts, target.path.endswith("/")) if parts is not None \
             else Found("missing")
+        if parts is not None and found.kind == "file" and state.wait_made(found.path,
+                                                                          HOLD_WAIT_SECONDS):
+            found = dev.files.find(parts, target.path.endswith("/"))
         if found.kind == "folder":
             location = quote(target.path, safe="/%") + "/"
             if target.query:
@@ -693,7 +721,9 @@ class DevServer:
         """One build with the serve options; never raises for a broken site. `changes`:
         the paths the watcher saw change since the previous build (None: not known).
         `save`: save the cache right after; else the caller does when edits pause, so
-        that saving never delays the next edit's page."""
+        that saving never delays the next edit's page. While watching, the pages a
+        reader reaches by paging on are made just after the browser is told to reload,
+        and requests for them wait until they are (`BuildOptions.defer`)."""
         with self._build_lock:
             if self._watcher is not None:
                 self._watcher.refresh()
@@ -701,28 +731,17 @@ class DevServer:
             changes = None if changes is None else list(changes)
             changed = tuple(sorted(_display(Path(p), site_dir) for p in changes or ()))
             started = time.perf_counter()
-            build = BuildOptions(
-                site_dir=self.options.site_dir, out_dir=self.options.output,
-                drafts=self.options.drafts, future=self.options.future,
-                now=self.options.now, base_url=self.url,
-            )
             self._epoch += 1
-            try:
-                result = build_site(build, cache=self._cache, changed=None if changes is None
-                                    else ChangeSet.of(site_dir, changes))
-            except BuildFailed as failed:
-                outcome = Outcome(self._epoch, False, failed.problems,
-                                  time.perf_counter() - started, changed)
-            except Exception as exc:  # an internal bug must not take the server down
-                problem = ContentError("newsgen", None,
-                                       f"internal error ({type(exc).__name__}: {exc})")
-                outcome = Outcome(self._epoch, False, (problem,),
-                                  time.perf_counter() - started, changed)
-            else:
-                outcome = Outcome(self._epoch, True, result.warnings,
-                                  time.perf_counter() - started, changed)
+            result, problems = self._build(changes, defer=self._watcher is not None)
+            outcome = Outcome(self._epoch, result is not None, problems,
+                              time.perf_counter() - started, changed)
             self._report(outcome)
+            deferred = result.deferred if result is not None else ()
+            if deferred:
+                self.state.hold(deferred)
             self.state.publish(outcome)
+            if deferred:
+                self._make_deferred()
             # The kept site model lives for the server's life: out of the collector's
             # sight, so that no later build pauses to walk all of it again.
             gc.collect()
@@ -731,6 +750,37 @@ class DevServer:
                 with contextlib.suppress(OSError):  # only a slower next start
                     self._cache.flush()
             return outcome
+
+    def _build(self, changes: list[str] | None, *, defer: bool
+               ) -> tuple[BuildResult | None, tuple[ContentError, ...]]:
+        """The build's result (None when it failed) and its problems."""
+        build = BuildOptions(
+            site_dir=self.options.site_dir, out_dir=self.options.output,
+            drafts=self.options.drafts, future=self.options.future,
+            now=self.options.now, base_url=self.url, defer=defer,
+        )
+        site_dir = self.options.site_dir.absolute()
+        try:
+            result = build_site(build, cache=self._cache, changed=None if changes is None
+                                else ChangeSet.of(site_dir, changes))
+        except BuildFailed as failed:
+            return None, failed.problems
+        except Exception as exc:  # an internal bug must not take the server down
+            return None, (ContentError("newsgen", None,
+                                       f"internal error ({type(exc).__name__}: {exc})"),)
+        return result, result.warnings
+
+    def _make_deferred(self) -> None:
+        """The build right after a reload: the pages the last one left (no change since,
+        so it cannot fail but for a bug, which is then shown as any failed build is)."""
+        started = time.perf_counter()
+        result, problems = self._build([], defer=False)
+        self.state.release()
+        if result is None:
+            self._epoch += 1
+            outcome = Outcome(self._epoch, False, problems, time.perf_counter() - started)
+            self._report(outcome)
+            self.state.publish(outcome)
 
     def _report(self, outcome: Outcome) -> None:
         what = ""
