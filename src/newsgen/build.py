@@ -343,7 +343,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
     plan = Plan(site, frame.config, related_all(site), frame.now)
     units = plan_units(plan, frame.kinds)
     renderer = PageRenderer(theme, site.sections)
-    keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
+    keyer = UnitKeyer(renderer, frame.page_salt, article_keys, remember=cache.defer_writes)
     keys = [keyer.key(unit) for unit in units]
     schedule = Schedule.of(parsed, frame.now, NEWS_WINDOW)
     with OutputWriter(frame.out_dir, previous=dict(record.stamps) or None,
@@ -365,7 +365,8 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
         snapshot = SiteSnapshot(
             ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
             index={source: i for i, source in enumerate(site.catalog.sources)},
-            units=units, known_keys=keyer.made, manifest=manifest)
+            units=units, known_keys=keyer.made if cache.defer_writes else None,
+            key_frames=keyer.made.frames, manifest=manifest)
         cache.commit_done(frame.out_dir, OutputRecord(
             units=made, stamps=_stamps(frame.out_dir, writer, record.stamps),
             frame=frame.digest, keys=dict(scan.keys), statics=dict(frame.static_keys),
@@ -619,7 +620,8 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         snapshot.key_frames, snapshot.units,
         {ident: made.key for ident, made in record.units.items() if not made.deferred},
         record.article_keys)
-    keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys, known)
+    keyer = UnitKeyer(renderer, frame.page_salt, model.article_keys, known,
+                      remember=cache.defer_writes)
     keys = [keyer.key(unit) for unit in units]
     problems: list[ContentError] = []
     previous_locators, bodies.locators = bodies.locators, model.locators
@@ -643,7 +645,8 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     patched = SiteSnapshot(
         ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
         index={source: i for i, source in enumerate(site.catalog.sources)},
-        units=units, known_keys=keyer.made, manifest=manifest)
+        units=units, known_keys=keyer.made if cache.defer_writes else None,
+        key_frames=keyer.made.frames, manifest=manifest)
     patched.carry_locators(snapshot, set(site.catalog.sources) - set(change.edited))
     return _commit_patch(frame, cache, record, scan, change, model, patched, replace(
         record, units=made, stamps=stamps), writer, redirects_added)

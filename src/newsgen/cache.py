@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, BinaryIO, TypeVar, cast
 
 from .keys import PARSING_LIBRARIES, code_digest, digest, parsing_modules
 from .models import quick_pickle
@@ -73,6 +73,40 @@ def write_atomically(path: Path, *data: bytes) -> None:
 
 
 def _write_parts(path: Path, parts: Iterable[bytes]) -> None:
+    def write(handle: BinaryIO) -> None:
+        for part in parts:
+            handle.write(part)
+
+    _write_file(path, write)
+
+
+class _Sealing:
+    """The file a pickle is written into, hashed on the way (see `_seal`)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.hash = hashlib.blake2b(digest_size=CHECKSUM_SIZE)
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return self.handle.write(data)
+
+
+def write_pickled(path: Path, value: Any) -> None:
+    """`value` pickled and sealed into `path`, as `write_atomically(path, *_seal(...))`
+    writes it, but streamed: an index of 100,000 articles is never also held whole in
+    memory as bytes."""
+    def write(handle: BinaryIO) -> None:
+        handle.write(FORMAT + bytes(CHECKSUM_SIZE))
+        sealing = _Sealing(handle)
+        pickle.dump(value, sealing, pickle.HIGHEST_PROTOCOL)
+        handle.seek(len(FORMAT))
+        handle.write(sealing.hash.digest())
+
+    _write_file(path, write)
+
+
+def _write_file(path: Path, write: Callable[[BinaryIO], None]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         handle = open(temporary, "wb")  # noqa: SIM115 - closed by the `with` below
@@ -81,8 +115,7 @@ def _write_parts(path: Path, parts: Iterable[bytes]) -> None:
         handle = open(temporary, "wb")  # noqa: SIM115
     try:
         with handle:
-            for part in parts:
-                handle.write(part)
+            write(handle)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -286,8 +319,7 @@ class BuildCache:
             return None
 
     def _save_index(self, name: str, value: Any) -> None:
-        self._later(name, lambda: write_atomically(
-            self.dir / name, *_seal(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))))
+        self._later(name, lambda: write_pickled(self.dir / name, value))
 
     def _later(self, name: str, write: Callable[[], None]) -> None:
         self._writes.pop(name, None)  # a newer write of the same thing replaces it, last
@@ -398,8 +430,7 @@ class BuildCache:
     def _save_snapshot(self, name: str, snapshot: Any) -> None:
         folder = self.dir / "articles"
         snapshot.write_articles(folder, f"{name}-{snapshot.ident}")
-        write_atomically(self.dir / name.replace(".pickle", ".site.pickle"),
-                         *_seal(pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL)))
+        write_pickled(self.dir / name.replace(".pickle", ".site.pickle"), snapshot)
         used = snapshot.packs()
         for older in folder.glob(f"{name}-*"):
             if older.name not in used:

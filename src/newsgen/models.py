@@ -220,8 +220,11 @@ class Catalog:
 
     @staticmethod
     def _facts(article: Article) -> tuple[Any, ...]:
-        return (article.source, article.url, _zone_shared(article.meta.date),
-                _zone_shared(article.modified), article.meta.template, article.meta.aliases,
+        date, modified = article.meta.date, article.modified
+        shared = _zone_shared(date)
+        return (article.source, article.url, shared,
+                shared if modified is date else _zone_shared(modified),
+                article.meta.template, article.meta.aliases,
                 tuple(link.slug for link in article.tags))
 
     @classmethod
@@ -254,7 +257,9 @@ def _zone_shared(moment: datetime | None) -> datetime | None:
     if moment is None or type(zone) is not timezone:
         return moment
     offset = moment.utcoffset()
-    return moment if offset is None else moment.replace(tzinfo=_shared_zone(offset))
+    if offset is None or zone is _shared_zone(offset):
+        return moment
+    return moment.replace(tzinfo=_shared_zone(offset))
 
 
 @dataclass(frozen=True)

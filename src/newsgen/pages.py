@@ -484,8 +484,13 @@ class UnitKeyer:
     keys (same code, config and templates), reused where they still hold."""
 
     def __init__(self, renderer: PageRenderer, page_salt: str,
-                 article_keys: Sequence[ArticleKeys], known: KnownKeys | None = None) -> None:
+                 article_keys: Sequence[ArticleKeys], known: KnownKeys | None = None, *,
+                 remember: bool = True) -> None:
+        """`remember`: keep every key made in `made`, for a next build in this process
+        (100,000 articles' units' keys weigh tens of megabytes: only a dev server keeps
+        them)."""
         self.renderer = renderer
+        self._remember = remember
         self.article_keys = article_keys
         self._frames = {True: digest(page_salt, repr(renderer.view)), False: page_salt}
         self.made = KnownKeys((self._frames[True], self._frames[False]), article_keys, {})
@@ -510,7 +515,8 @@ class UnitKeyer:
         if known is None:
             key, shown = self._key(unit)
             known = (unit, key, shown)
-        self.made.keys[ident] = known
+        if self._remember:
+            self.made.keys[ident] = known
         return known[1]
 
     def _key(self, unit: Unit) -> tuple[str, tuple[int, ...]]:
