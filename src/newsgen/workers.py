@@ -35,6 +35,10 @@ def start_worker(state: dict[str, Any]) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the build and ends the
     # workers, which must not print tracebacks of their own meanwhile.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The pool ends its workers with SIGTERM: they die at once, whatever handler they
+    # inherited (the dev server's, run by Python only when a worker gets to it, left a
+    # worker waiting on the task queue's lock alive, and the build waiting for it).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER.update(state)
 
 
