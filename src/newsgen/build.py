@@ -629,8 +629,11 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         with OutputWriter(frame.out_dir, previous=dict(record.stamps),
                           line_of=url_line_finder(site)) as writer:
             made = _copy_statics(frame, record, writer, trusted=True)
-            made.update(_render_units(frame, record, writer, renderer, units, keys,
-                                      site, None, problems, trusted=True))
+            edited = set(change.edited)
+            made.update(_render_units(
+                frame, record, writer, renderer, units, keys, site, None, problems,
+                trusted=True, edited=frozenset(i for i, source in enumerate(site.catalog.sources)
+                                               if source in edited)))
             redirects_added, manifest = write_redirects(writer, site, renderer.redirect,
                                                         snapshot.manifest)
             if problems or writer.problems:
@@ -713,18 +716,22 @@ def _reusable(out_dir: Path, record: OutputRecord, writer: OutputWriter, ident: 
 def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
                   renderer: PageRenderer, units: Sequence[Unit], keys: Sequence[str],
                   site: Site, progress: Progress | None,
-                  problems: list[ContentError], *, trusted: bool) -> dict[str, UnitRecord]:
+                  problems: list[ContentError], *, trusted: bool,
+                  edited: frozenset[int] | None = None) -> dict[str, UnitRecord]:
     """Keep the units whose key and files are unchanged, render the others in the worker
     pool, and claim every file in unit order (so that clashes are named the same way
-    whatever --jobs says); with `defer`, keep the files of those not wanted first, marked
-    to be made next time. Problems are added to `problems`."""
+    whatever --jobs says); with `defer`, keep the files of those not wanted first after a
+    change to the `edited` articles (indexes; None: every article), marked to be made
+    next time. Problems are added to `problems`."""
+    if edited is None:
+        edited = frozenset(range(len(site.articles)))
     kept: dict[int, tuple[tuple[str, str], ...]] = {}
     deferred: set[int] = set()
     to_render: list[int] = []
     for position, unit in enumerate(units):
         files = _reusable(frame.out_dir, record, writer, unit.ident, keys[position],
                           trusted=trusted)
-        if files is None and frame.options.defer and not unit.wanted_first():
+        if files is None and frame.options.defer and not unit.wanted_first(edited):
             files = _reusable(frame.out_dir, record, writer, unit.ident, None, trusted=trusted)
             if files:
                 deferred.add(position)

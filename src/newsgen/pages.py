@@ -101,9 +101,10 @@ class Unit(ABC):
     # Whether the page carries the sections' menu (its key then covers the menu).
     with_menu: ClassVar[bool] = True
 
-    def wanted_first(self) -> bool:
-        """Whether a dev server makes it before the browser reloads; the others it may
-        make just after (`BuildOptions.defer`): pages a reader reaches by paging on."""
+    def wanted_first(self, edited: frozenset[int]) -> bool:
+        """Whether a dev server makes it before the browser reloads, after a change to
+        the articles `edited` (indexes); the others it may make just after
+        (`BuildOptions.defer`): pages a reader reaches by paging on, or through a link."""
         return True
 
     @property
@@ -153,6 +154,9 @@ class ArticlePage(Unit):
     def identity(self) -> tuple[str, ...]:
         return ()
 
+    def wanted_first(self, edited: frozenset[int]) -> bool:
+        return self.index in edited  # else only its related articles changed
+
     def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
         return [renderer.article(self.article_template, shown.whole(self.index),
                                  shown.cards(self.related))]
@@ -180,7 +184,7 @@ class ListingPage(Unit):
     def ident(self) -> str:
         return f"{self.listing.kind}:{self.listing.slug}:{self.number}"
 
-    def wanted_first(self) -> bool:
+    def wanted_first(self, edited: frozenset[int]) -> bool:
         return self.number == 1
 
     def template(self) -> str:
@@ -378,7 +382,7 @@ class SitemapFiles(Unit):
     def ident(self) -> str:
         return "sitemap"
 
-    def wanted_first(self) -> bool:
+    def wanted_first(self, edited: frozenset[int]) -> bool:
         return False  # read by crawlers, not by the editor
 
     def template(self) -> None:
@@ -414,7 +418,7 @@ class NewsSitemap(Unit):
     def ident(self) -> str:
         return "news-sitemap"
 
-    def wanted_first(self) -> bool:
+    def wanted_first(self, edited: frozenset[int]) -> bool:
         return False  # read by crawlers, not by the editor
 
     def template(self) -> None:
