@@ -344,6 +344,9 @@ class AtomFeed(Unit):
     def ident(self) -> str:
         return "feed:" + self.page_url
 
+    def wanted_first(self, edited: frozenset[int]) -> bool:
+        return False  # read by feed readers, not by the editor
+
     def template(self) -> None:
         return None
 
