@@ -63,14 +63,14 @@ def articles_of(site: Path) -> list[Path]:
     return sorted((site / "content").rglob("*.md"))
 
 
-class Server:
-    """The real `newsgen serve --watch` in a subprocess; its terminal lines collected."""
+class ServerProcess:
+    """A dev server in a subprocess: its terminal lines collected, its address read from
+    the first of them that names one."""
 
-    def __init__(self, site: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "newsgen", "serve", "--watch", "--port", "0",
-             "--site", str(site)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    def __init__(self, command: list[str], name: str, env: dict[str, str] | None = None
+                 ) -> None:
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, env=env)
         self.lines: list[str] = []
         self.url = ""
         ready = threading.Event()
@@ -88,11 +88,7 @@ class Server:
         threading.Thread(target=read, daemon=True).start()
         ready.wait(timeout=1800)
         if not self.url:
-            raise SystemExit("the server did not start:\n" + "\n".join(self.lines))
-
-    def build_seconds(self) -> list[float]:
-        return [float(m.group(1)) for line in self.lines
-                if (m := re.match(r"Built in ([\d.]+) s", line))]
+            raise SystemExit(f"{name} did not start:\n" + "\n".join(self.lines))
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)  # stops it as cleanly as Ctrl-C
@@ -101,6 +97,17 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+
+class Server(ServerProcess):
+    """The real `newsgen serve --watch`."""
+
+    def __init__(self, site: Path) -> None:
+        super().__init__([sys.executable, "-m", "newsgen", "serve", "--watch", "--port", "0",
+                          "--site", str(site)], "the server")
+
+    def build_seconds(self) -> list[float]:
+        return [float(m.group(1)) for line in self.lines
+                if (m := re.match(r"Built in ([\d.]+) s", line))]
 
 class EventStream:
     """The page script's view: /__newsgen/events, one `rebuild` event per build."""
@@ -250,43 +257,18 @@ def measure(articles: int, edits: int, kind: str) -> dict[str, object]:
 # --- Hugo's server, the anchor ----------------------------------------------------------
 
 
-class HugoServer:
-    """`hugo server` on a Hugo project, in a subprocess; its terminal lines collected."""
+class HugoServer(ServerProcess):
+    """`hugo server` on a Hugo project."""
 
     def __init__(self, project: Path) -> None:
         with socket.socket() as probe:  # a free port: Hugo wants one named
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        env = {**os.environ, "HUGO_CACHEDIR": str(project.parent / "hugo-cache")}
-        self.process = subprocess.Popen(
+        super().__init__(
             [str(hugo_binary()), "server", "--source", str(project), "--bind", "127.0.0.1",
-             "--port", str(port), "--baseURL", f"http://127.0.0.1:{port}/"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        self.lines: list[str] = []
-        self.port = 0
-        ready = threading.Event()
-
-        def read() -> None:
-            assert self.process.stdout is not None
-            for line in self.process.stdout:
-                self.lines.append(line.rstrip("\n"))
-                found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-                if found and not self.port:
-                    self.port = int(found.group(1))
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        ready.wait(timeout=1800)
-        if not self.port:
-            raise SystemExit("hugo server did not start:\n" + "\n".join(self.lines))
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+             "--port", str(port), "--baseURL", f"http://127.0.0.1:{port}/"], "hugo server",
+            env={**os.environ, "HUGO_CACHEDIR": str(project.parent / "hugo-cache")})
+        self.port = urlsplit(self.url).port or port
 
 
 class LiveReload:
