@@ -171,9 +171,10 @@ class Decision:
 def decide(record: OutputRecord, frame: Frame, scan: SourceScan, *, trust_output: bool
            ) -> Decision:
     """Nothing when the last build into this output was made from the same frame, content
-    and static files, its schedule still holds, and the output is as it left it; a patch
-    when only a few content or static files changed, or a few articles' embargo, expiry or
-    news window came due; else a full build."""
+    and static files, its schedule still holds, it left no unit for later (`defer`), and
+    the output is as it left it; a patch when only a few content or static files changed,
+    a few articles' embargo, expiry or news window came due, or units were left for
+    later; else a full build."""
     if not (record.result is not None and record.frame == frame.digest and not scan.unhashed
             and not scan.problems and record.built_at is not None
             and record.built_at <= frame.now and isinstance(record.schedule, Schedule)):
