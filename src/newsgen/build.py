@@ -365,8 +365,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
             deferred=_deferred_files(made))
         snapshot = SiteSnapshot(
             ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
-            index={source: i for i, source in enumerate(site.catalog.sources)},
-            units=units, known_keys=keyer.made if cache.defer_writes else None,
+            units=units, known_keys=keyer.kept,
             key_frames=keyer.made.frames, manifest=manifest)
         cache.commit_done(frame.out_dir, OutputRecord(
             units=made, stamps=_stamps(frame.out_dir, writer, record.stamps),
@@ -630,11 +629,10 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         with OutputWriter(frame.out_dir, previous=dict(record.stamps),
                           line_of=url_line_finder(site)) as writer:
             made = _copy_statics(frame, record, writer, trusted=True)
-            edited = set(change.edited)
+            index = site.catalog.index
             made.update(_render_units(
                 frame, record, writer, renderer, units, keys, site, None, problems,
-                trusted=True, edited=frozenset(i for i, source in enumerate(site.catalog.sources)
-                                               if source in edited)))
+                trusted=True, edited=frozenset(index[s] for s in change.edited if s in index)))
             redirects_added, manifest = write_redirects(writer, site, renderer.redirect,
                                                         snapshot.manifest)
             if problems or writer.problems:
@@ -648,8 +646,7 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         raise
     patched = SiteSnapshot(
         ident=os.urandom(12).hex(), site=site, bodies=bodies, related=plan.related,
-        index={source: i for i, source in enumerate(site.catalog.sources)},
-        units=units, known_keys=keyer.made if cache.defer_writes else None,
+        units=units, known_keys=keyer.kept,
         key_frames=keyer.made.frames, manifest=manifest)
     patched.carry_locators(snapshot, set(site.catalog.sources) - set(change.edited))
     return _commit_patch(frame, cache, record, scan, change, model, patched, replace(
@@ -724,7 +721,7 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
     whatever --jobs says); with `defer`, keep the files of those not wanted first after a
     change to the `edited` articles (indexes; None: every article), marked to be made
     next time. Problems are added to `problems`."""
-    if edited is None:
+    if frame.options.defer and edited is None:
         edited = frozenset(range(len(site.articles)))
     kept: dict[int, tuple[tuple[str, str], ...]] = {}
     deferred: set[int] = set()
@@ -732,7 +729,8 @@ def _render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
     for position, unit in enumerate(units):
         files = _reusable(frame.out_dir, record, writer, unit.ident, keys[position],
                           trusted=trusted)
-        if files is None and frame.options.defer and not unit.wanted_first(edited):
+        if files is None and edited is not None and frame.options.defer \
+                and not unit.wanted_first(edited):
             files = _reusable(frame.out_dir, record, writer, unit.ident, None, trusted=trusted)
             if files:
                 deferred.add(position)
@@ -801,16 +799,12 @@ def _stamps(out_dir: Path, writer: OutputWriter, previous: dict[str, Stamp]
 
 def url_line_finder(site: Site) -> Callable[[str, str], int | None]:
     """(output path, source) -> the front-matter line that decides that URL, so that a
-    clash or an unsafe path is reported where the editor can fix it. Looked up only for
-    a problem, so the index is made on the first one."""
-    by_source: dict[str, int] = {}
-
+    clash or an unsafe path is reported where the editor can fix it."""
     def line(path: str, source: str) -> int | None:
-        if not by_source:
-            by_source.update((source, i) for i, source in enumerate(site.catalog.sources))
-        if source not in by_source:
+        index = site.catalog.index.get(source)
+        if index is None:
             return None
-        article = site.articles[by_source[source]]
+        article = site.articles[index]
         key_lines = article.key_lines
         if url_to_path(article.url) == path:
             return key_lines.get("slug" if article.meta.slug else "title")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -243,6 +243,14 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.sources)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Source file -> its article's index: made once per catalog, never saved."""
+        return {source: i for i, source in enumerate(self.sources)}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @lru_cache(maxsize=256)

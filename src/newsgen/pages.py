@@ -511,6 +511,11 @@ class UnitKeyer:
                 if i >= len(before) or i >= len(after)
                 or (before[i] is not after[i] and before[i] != after[i]))
 
+    @property
+    def kept(self) -> KnownKeys | None:
+        """The keys made, for the next build in this process, when remembered."""
+        return self.made if self._remember else None
+
     def key(self, unit: Unit) -> str:
         ident = unit.ident
         known = self._known.get(ident)

@@ -299,13 +299,20 @@ def _listings_after(site: Site, order: Sequence[int], new: Sequence[Article],
     for key in grown:
         members[key].sort()
     before = {(listing.kind, listing.slug): listing for listing in (*site.sections, *site.tags)}
-    listings = [_listing(key[0], links[key], indexes, config) if key not in before
-                # the same object when unchanged: units showing it compare equal at once
-                else before[key] if before[key].articles == tuple(indexes)
-                else replace(before[key], articles=tuple(indexes))
+    listings = [_listing_after(before.get(key), key[0], links.get(key), tuple(indexes), config)
                 for key, indexes in members.items() if indexes]
     return (_ordered((x for x in listings if x.kind == Listing.SECTION), config),
             _ordered((x for x in listings if x.kind == Listing.TAG), config))
+
+
+def _listing_after(before: Listing | None, kind: str, link: Link | None,
+                   indexes: tuple[int, ...], config: SiteConfig) -> Listing:
+    """The listing with these articles: the same object when they did not change (the
+    units showing it then compare equal at once)."""
+    if before is None:
+        assert link is not None  # a new listing is an added article's
+        return _listing(kind, link, indexes, config)
+    return before if before.articles == indexes else replace(before, articles=indexes)
 
 
 def _names_hold(site: Site, config: SiteConfig, slugs: set[str]) -> bool:
@@ -437,7 +444,7 @@ def related_after(site: Site, related_before: Sequence[tuple[int, ...]],
     are `tags` (slugs): only the articles sharing one of those tags can rank differently;
     the others keep their lists (with new indexes), since the order among the articles
     that did not change stays as it was."""
-    index_of = {source: i for i, source in enumerate(site.catalog.sources)}
+    index_of = site.catalog.index
     affected = {index_of[s] for s in edited if s in index_of}
     for tag in site.tags:
         if tag.slug in tags:

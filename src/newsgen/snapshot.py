@@ -130,7 +130,6 @@ class SiteSnapshot:
     site: Site  # of `StoredArticle`s sharing `bodies`
     bodies: BodyStore
     related: tuple[tuple[int, ...], ...]
-    index: dict[str, int]  # source -> article index, of published articles
     units: list[Any]  # `pages.Unit`s, in order
     # Where each article is saved ('pack:offset:length' in the cache's articles/ folder);
     # '' for an article not saved yet (`write_articles` saves it).
@@ -144,6 +143,11 @@ class SiteSnapshot:
     known_keys: Any = None
     key_frames: tuple[str, str] = ("", "")
     manifest: Any = None
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Source -> article index, of the published articles."""
+        return self.site.catalog.index
 
     def showing_whole(self, index: int) -> list[int]:
         """The positions of the units that show article `index` whole: the only units an
