@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,21 @@ def test_progress_is_drawn_on_a_terminal_only(site: SiteDir, tmp_path: Path) -> 
     assert stdout.startswith(b"Built ")
     text = drawn.decode()
     assert "\r" in text and ("parsing" in text or "rendering" in text), text
+
+
+def test_two_builds_at_once_in_one_process_give_the_bytes_of_each_alone(
+        site: SiteDir, tmp_path: Path) -> None:
+    """A dev server builds while a test, a link check or a library user builds in another
+    thread of the same process: without workers, neither build may see the other's state."""
+    newsroom(site, 60)
+    build(site, tmp_path / "alone", 1, tmp_path / "cache-alone")
+    expected = tree(tmp_path / "alone")
+
+    def one(n: int) -> dict[str, bytes]:
+        out = tmp_path / f"out-{n}"
+        build(site, out, 1, tmp_path / f"cache-{n}")
+        return tree(out)
+
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        for built in threads.map(one, range(6)):
+            assert built == expected

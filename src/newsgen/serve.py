@@ -215,22 +215,21 @@ class LiveState:
                     return set()
             return None
 
-    def publish(self, outcome: Outcome) -> None:
+    def publish(self, outcome: Outcome, held: Iterable[str] = ()) -> None:
+        """A finished build's outcome. `held`: the output files it left for the build
+        right after it: requests for them wait (`wait_made`), and the server is still
+        building, until `release`."""
         with self._cond:
             self.outcome = outcome
             self.has_site = self.has_site or outcome.ok
-            self.building = False
+            self._held = frozenset(held)
+            self.building = bool(self._held)
             self._cond.notify_all()
-
-    def hold(self, paths: Iterable[str]) -> None:
-        """Requests for these output files wait (`wait_made`) until `release`: the build
-        that reloads the browser left them for the one right after it."""
-        with self._cond:
-            self._held = frozenset(paths)
 
     def release(self) -> None:
         with self._cond:
             self._held = frozenset()
+            self.building = False
             self._cond.notify_all()
 
     def wait_made(self, path: str, timeout: float) -> bool:
@@ -737,9 +736,7 @@ class DevServer:
                               time.perf_counter() - started, changed)
             self._report(outcome)
             deferred = result.deferred if result is not None else ()
-            if deferred:
-                self.state.hold(deferred)
-            self.state.publish(outcome)
+            self.state.publish(outcome, held=deferred)
             if deferred:
                 self._make_deferred()
             # The kept site model lives for the server's life: out of the collector's
@@ -775,12 +772,12 @@ class DevServer:
         so it cannot fail but for a bug, which is then shown as any failed build is)."""
         started = time.perf_counter()
         result, problems = self._build([], defer=False)
-        self.state.release()
         if result is None:
             self._epoch += 1
             outcome = Outcome(self._epoch, False, problems, time.perf_counter() - started)
             self._report(outcome)
             self.state.publish(outcome)
+        self.state.release()
 
     def _report(self, outcome: Outcome) -> None:
         what = ""

@@ -6,6 +6,7 @@ each path in page order, so that the writer's checks still see every output)."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -27,7 +28,9 @@ from .write import write_staged
 CHUNK = 64  # units per task sent to a worker: large enough that messaging costs little
 
 # A worker process's state, set once by `start_worker` (process pools can only hand
-# state to their workers this way); the parent process never sets it.
+# state to their workers this way); the parent process never sets it: without workers,
+# each task is handed its build's state, so that two builds in one process (a dev
+# server's, and a test's or a library user's) never share it.
 _WORKER: dict[str, Any] = {}
 
 
@@ -42,15 +45,15 @@ def start_worker(state: dict[str, Any]) -> None:
     _WORKER.update(state)
 
 
-def parse_chunk(items: list[tuple[str, str]]) -> list[ParsedFile]:
+def parse_chunk(state: dict[str, Any], items: list[tuple[str, str]]) -> list[ParsedFile]:
     """`content.parse_files` in a worker, with its own Markdown instance. Files are read
     here, not sent by the parent, so that the parent never holds a whole newsroom's text."""
-    renderer = _WORKER.get("markdown")
+    renderer = state.get("markdown")
     if renderer is None:
         from .markup import MarkdownRenderer  # only a build that parses needs Markdown
 
-        renderer = _WORKER["markdown"] = MarkdownRenderer(safe=_WORKER["safe_markdown"])
-    return parse_files(items, _WORKER["salt"], _WORKER["tz"], _WORKER["cache_dir"], renderer)
+        renderer = state["markdown"] = MarkdownRenderer(safe=state["safe_markdown"])
+    return parse_files(items, state["salt"], state["tz"], state["cache_dir"], renderer)
 
 
 def render_unit(renderer: PageRenderer, unit: Unit, site: Site
@@ -80,17 +83,17 @@ class RenderDone:
     problems: list[ContentError]
 
 
-def render_chunk(positions: list[int]) -> list[RenderDone]:
+def render_chunk(state: dict[str, Any], positions: list[int]) -> list[RenderDone]:
     """Render units, each output written straight into the staging folder; the parent
     then claims each output's path in unit order, so that the writer's checks see what a
     build without workers sees."""
-    renderer, units, site = _WORKER["renderer"], _WORKER["units"], _WORKER["site"]
-    staging, made_dirs = _WORKER["staging"], _WORKER["made_dirs"]
+    renderer, units, site = state["renderer"], state["units"], state["site"]
+    staging, made_dirs, flat = state["staging"], state["made_dirs"], state["flat"]
     done = []
     for position in positions:
         outputs, problems = render_unit(renderer, units[position], site)
         for output in outputs:
-            write_staged(staging, output.path, output.data, made_dirs, flat=_WORKER["flat"])
+            write_staged(staging, output.path, output.data, made_dirs, flat=flat)
         done.append(RenderDone(position, [(o.path, o.source) for o in outputs], problems))
     return done
 
@@ -119,21 +122,23 @@ class WorkerPool:
             finally:
                 if not frozen_before:
                     gc.unfreeze()
-        else:
-            _WORKER.clear()
-            _WORKER.update(state)
+        self.state = state
 
-    def map(self, function: Callable[[Any], Any], tasks: list[Any]) -> Iterator[Any]:
+    def map(self, function: Callable[[dict[str, Any], Any], Any], tasks: list[Any]
+            ) -> Iterator[Any]:
+        """`function(state, task)` for each task, in order."""
         if self.pool is None:
-            return map(function, tasks)
-        return self.pool.imap(function, tasks)
+            return (function(self.state, task) for task in tasks)
+        return self.pool.imap(functools.partial(_in_worker, function), tasks)
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
-        else:
-            _WORKER.clear()
+
+
+def _in_worker(function: Callable[[dict[str, Any], Any], Any], task: Any) -> Any:
+    return function(_WORKER, task)
 
 
 def default_jobs() -> int:
