@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import http.server
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from newsgen.build import BuildOptions, BuildResult, build_site
 from newsgen.pages import KINDS, Unit
@@ -20,6 +26,11 @@ from newsgen.pages import KINDS, Unit
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SITE = ROOT
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+WAIT_MS = 30_000  # a generous bound on a busy CI machine, not a speed requirement
 
 
 def article(title: str = "Заголовок", section: str = "Политика", lede: str = "Лид статьи.",
@@ -121,3 +132,33 @@ def nu_check(root: Path) -> list[str]:
     if done.returncode != 0 and not lines:
         lines = [f"the Nu checker exited {done.returncode} without output"]
     return lines if done.returncode != 0 else []
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless. No skip when it is missing: what the browser tests
+    check (live reload, accessibility, search) is promised, so they must run."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # a request log on stderr would bury the test's own report
+
+
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """`folder` (made now or later) over real HTTP on 127.0.0.1 until the block ends, as
+    a static host serves a built site; yields its address, 'http://127.0.0.1:PORT'."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            thread.join()

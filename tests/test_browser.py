@@ -6,29 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import NOW, SiteDir
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from conftest import NOW, WAIT_MS, SiteDir
+from playwright.sync_api import Browser, Page, expect
 
 from newsgen.serve import DevServer, ServeOptions
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-WAIT_MS = 30_000  # a generous bound on a busy CI machine, not a speed requirement
 
 
 def quiet(text: str) -> None:
     pass
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # No skip when Chromium is missing: live reload is a promise, so its test must run.
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -93,8 +93,9 @@ BAD_ARTICLES = {
         "---\ntitle: Заголовок\nsection: Политика\nlede: Лид\ndate: 2026-11-20\n"
         "template: artcle.html\n---\n",
         "content/bad.md:6: unknown template 'artcle.html' — did you mean 'article.html'?; the "
-        "templates are: 404.html, article.html, base.html, home.html, redirect.html, "
-        "section.html, tag.html, tags.html"),
+        "templates are: 404.html, archive_day.html, archive_month.html, archive_year.html, "
+        "article.html, author.html, authors.html, base.html, home.html, redirect.html, "
+        "search.html, section.html, tag.html, tags.html"),
 }
 
 
@@ -278,3 +279,17 @@ def test_strict_turns_warnings_into_errors(site: SiteDir) -> None:
     assert (status, lines) == (0, warnings)
     status, lines = build_errors(site, "--strict")
     assert (status, lines) == (1, [w.replace("warning: ", "") for w in warnings])
+
+
+def test_an_image_without_alt_text_is_a_warning_and_an_error_under_strict(site: SiteDir) -> None:
+    site.write("content/good.md", GOOD)
+    site.write("content/photo.md", "---\ntitle: Заседание Думы\nsection: Политика\nlede: Лид.\n"
+               "date: 2026-11-20\nimage: img/duma.jpg\n---\nТекст.\n")
+    site.write("content/described.md", "---\ntitle: Другое заседание\nsection: Политика\n"
+               "lede: Лид.\ndate: 2026-11-21\nimage: img/duma.jpg\nimage_alt: Зал заседаний\n"
+               "---\nТекст.\n")
+    warning = ("content/photo.md:6: warning: no 'image_alt' for the image: readers who cannot "
+               "see it will not know what it shows; add e.g. image_alt: Зал заседаний Госдумы")
+    assert build_errors(site) == (0, [warning])
+    assert (site.out / "politika/zasedanie-dumy/index.html").is_file()  # still published
+    assert build_errors(site, "--strict") == (1, [warning.replace("warning: ", "")])

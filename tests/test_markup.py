@@ -14,6 +14,7 @@ from newsgen.markup import (
     MarkdownRenderer,
     _DropScriptUrls,
     _heading_id,
+    _ScrollableByKeyboard,
     extensions_needed,
 )
 
@@ -29,6 +30,7 @@ def full_configuration(*, safe: bool) -> markdown.Markdown:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_DropScriptUrls(md), "drop_script_urls", 0)
+    md.postprocessors.register(_ScrollableByKeyboard(md), "scrollable_by_keyboard", 0)
     return md
 
 
@@ -92,3 +94,11 @@ def test_a_definition_is_seen_inside_quotes_and_lists() -> None:
     assert "def_list" in extensions_needed(": a text that opens with a definition")
     for line in ("Note: d", "time 10:30", ":d"):
         assert "def_list" not in extensions_needed(f"Term\n{line}"), line
+
+
+def test_tables_and_code_blocks_can_be_reached_by_keyboard_to_scroll() -> None:
+    html = MarkdownRenderer().render("| a | b |\n|---|---|\n| 1 | 2 |\n\n```\nкод\n```\n\n"
+                                     "<table><tr><td>свой</td></tr></table>\n\nтег `<pre>`")
+    assert html.count('<table tabindex="0">') == 2
+    assert '<pre tabindex="0"><code>код' in html
+    assert "<code>&lt;pre&gt;</code>" in html  # text showing a tag is left alone

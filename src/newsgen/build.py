@@ -21,14 +21,22 @@ from pathlib import Path
 from .cache import BuildCache, CacheDamaged, OutputRecord, Stamp, UnitRecord, stamp_of
 from .changes import ChangeSet
 from .config import CONFIG_NAME, SiteConfig, load_config
-from .content import CONTENT_DIR, STATIC_DIR, check_schema, static_files
+from .content import CONTENT_DIR, check_schema, static_files
 from .errors import BuildFailed, ContentError, warning
 from .feeds import NEWS_WINDOW
 from .keys import ArticleKeys, digest, static_key, tree_digest
 from .models import Catalog, ParsedEntry, ParsedSource, ScheduledChange, Site
 from .pages import KINDS, KnownKeys, Plan, Unit, UnitKeyer, plan_units
 from .redirects import write_redirects
-from .render import TEMPLATES_DIR, THEME_DIR, PageRenderer, Theme, check_templates, site_theme
+from .render import (
+    TEMPLATES_DIR,
+    THEME_DIR,
+    PageRenderer,
+    Theme,
+    check_templates,
+    site_theme,
+    theme_static,
+)
 from .site import (
     Schedule,
     assemble,
@@ -137,7 +145,7 @@ def load_frame(options: BuildOptions, cache: BuildCache, kinds: Sequence[type[Un
         config = replace(config, base_url=base)
     templates_key = tree_digest(site_dir / TEMPLATES_DIR, THEME_DIR / TEMPLATES_DIR)
     page_salt = digest(cache.code, repr(config))
-    statics = static_files(site_dir, THEME_DIR / STATIC_DIR)
+    statics = static_files(site_dir, theme_static(config))
     static_keys = {rel: static_key(cache.file_digest(path)[0], label)
                    for rel, (path, label) in statics.items()}
     frame = digest(page_salt, templates_key,
@@ -502,6 +510,8 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
     renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
     made = dict(record.units)
+    gone: set[str] = set()
+    added: dict[str, str] = {}  # output path -> its source, of the units made again
     with OutputWriter(frame.out_dir, previous=dict(record.stamps), patch=True) as writer:
         _patch_statics(frame, record, statics, writer, made)
         previous_locators, snapshot.bodies.locators = snapshot.bodies.locators, locators
@@ -516,7 +526,13 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
                     return None
                 for output in outputs:
                     writer.write(output.path, output.data, output.source)
-                made[unit.ident] = UnitRecord(key, tuple((o.path, o.source) for o in outputs))
+                files = tuple((o.path, o.source) for o in outputs)
+                gone.update(path for path, _ in made[unit.ident].files
+                            if path not in dict(files))
+                added.update(files)
+                made[unit.ident] = UnitRecord(key, files)
+            for path in gone - added.keys():  # a file the unit no longer makes (the index's)
+                writer.remove(path)
         except BaseException:
             snapshot.bodies.locators = previous_locators
             raise
@@ -525,20 +541,28 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
             return None
         cache.commit_starting(frame.out_dir)
         writer.commit()
-        stamps = _patched_stamps(frame.out_dir, writer, record.stamps, statics.deleted)
-        result: BuildResult = replace(record.result, out_dir=frame.options.output,
-                                      redirects_added=0,
-                                      warnings=change.warnings_after(record.result))
-        if statics.deleted or any(rel not in record.statics for rel in statics.copied):
-            sources = dict(record.result.sources)
-            sources.update((rel, frame.statics[rel][1]) for rel in statics.copied)
-            for rel in statics.deleted:
-                sources.pop(rel, None)
-            result = replace(result, sources=sources, files=len(sources))
+        removed = [*statics.deleted, *(gone - added.keys())]
+        stamps = _patched_stamps(frame.out_dir, writer, record.stamps, removed)
+        added.update((rel, frame.statics[rel][1]) for rel in statics.copied)
+        result = _patched_result(frame, record, change, added, removed)
         cache.commit_done(frame.out_dir, replace(
             record, units=made, stamps=stamps, keys=dict(scan.keys),
             statics=dict(frame.static_keys), locators=locators, article_keys=article_keys,
             result=result))
+    return result
+
+
+def _patched_result(frame: Frame, record: OutputRecord, change: ContentChange,
+                    added: dict[str, str], removed: Sequence[str]) -> BuildResult:
+    """The previous build's result after a patch wrote `added` (path -> source) and
+    removed `removed`."""
+    result: BuildResult = replace(record.result, out_dir=frame.options.output,
+                                  redirects_added=0, warnings=change.warnings_after(record.result))
+    if removed or any(rel not in record.result.sources for rel in added):
+        sources = {**record.result.sources, **added}
+        for rel in removed:
+            sources.pop(rel, None)
+        result = replace(result, sources=sources, files=len(sources))
     return result
 
 

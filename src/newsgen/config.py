@@ -37,6 +37,16 @@ class Schema:
 
 
 SCHEMA_KEYS = ("sections", "required", "tags")
+PROFILE_KEYS = ("bio", "photo")
+
+
+@dataclass(frozen=True)
+class AuthorProfile:
+    """What an author's page shows of them besides their articles (`authors:` in the
+    config): a short biography and a photo (a URL, or a path under `static/`)."""
+
+    bio: str = ""
+    photo: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,7 +62,10 @@ class SiteConfig:
     slug_max_length: int = 80
     feed_size: int = 50
     safe_markdown: bool = False
+    search: bool = False  # a search page and its Pagefind index (`newsgen[search]`)
     schema: Schema = Schema()
+    # Author name as articles write it -> profile.
+    authors: dict[str, AuthorProfile] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -119,6 +132,35 @@ def _check_sections(value: Any) -> str | None:
     return "must be a list of section names, or a mapping of name to {description: ...}"
 
 
+def _check_search(value: Any) -> str | None:
+    if not isinstance(value, bool):
+        return "must be true or false"
+    if value:
+        from .search import search_available  # only a site with search needs Pagefind
+
+        missing = search_available()
+        if missing:
+            return f"is on, but {missing}"
+    return None
+
+
+def _check_authors(value: Any) -> str | None:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k.strip() for k in value):
+        return "must be a mapping of author name to {bio: ..., photo: ...}"
+    for name, spec in value.items():
+        if spec is None:
+            continue
+        if not isinstance(spec, dict):
+            return f"author '{name}' must be a mapping with 'bio' and/or 'photo'"
+        for key, text in spec.items():
+            if key not in PROFILE_KEYS:
+                return (f"author '{name}' has an unknown key '{key}'; an author may have "
+                        f"{' and '.join(repr(k) for k in PROFILE_KEYS)}")
+            if not isinstance(text, str):
+                return f"the {key} of author '{name}' must be a string"
+    return None
+
+
 def _check_schema(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must be a mapping with 'sections', 'required' and/or 'tags' lists"
@@ -142,7 +184,9 @@ KEY_CHECKS = {
     "slug_max_length": _check_positive_int,
     "feed_size": _check_positive_int,
     "safe_markdown": _check_bool,
+    "search": _check_search,
     "schema": _check_schema,
+    "authors": _check_authors,
 }
 
 
@@ -235,7 +279,7 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[C
             if isinstance(value, dict):  # point at the sub-key the reason names, if any
                 line = next((lines[f"{key_name}.{sub}"] for sub in value
                              if f"'{sub}'" in reason and f"{key_name}.{sub}" in lines), line)
-            if not isinstance(value, dict | list) and f"'{value}'" not in reason:
+            if not isinstance(value, dict | list) and reason.startswith("must "):
                 reason += f", not '{value}'"
             problems.append(ContentError(path, line, f"'{key_name}' {reason}"))
             continue
@@ -249,6 +293,10 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[C
         }
     elif isinstance(sections, list):
         values["sections"] = tuple(sections)
+    authors = values.pop("authors", None)
+    if authors is not None:
+        values["authors"] = {name.strip(): AuthorProfile(**(spec or {}))
+                             for name, spec in authors.items()}
     schema = values.pop("schema", None)
     if schema is not None:
         values["schema"] = Schema(

@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,11 +97,12 @@ def find_sources(site_dir: Path) -> list[tuple[str, str, os.stat_result]]:
     return [(f"{CONTENT_DIR}/{'/'.join(parts)}", path, info) for parts, path, info in found]
 
 
-def static_files(site_dir: Path, theme_static: Path) -> dict[str, tuple[Path, str]]:
-    """Output path -> (file, source label) of every static file: the theme's, and the
-    site's `static/` on top. Hidden files and folders are skipped."""
+def static_files(site_dir: Path, theme_static: Sequence[Path]) -> dict[str, tuple[Path, str]]:
+    """Output path -> (file, source label) of every static file: the theme's folders, and
+    the site's `static/` on top. Hidden files and folders are skipped."""
     files: dict[str, tuple[Path, str]] = {}
-    for root, label in ((theme_static, "newsgen theme"), (site_dir / STATIC_DIR, None)):
+    roots = [*((root, "newsgen theme") for root in theme_static), (site_dir / STATIC_DIR, None)]
+    for root, label in roots:
         if not root.is_dir():
             continue
         for path in sorted(root.rglob("*")):
@@ -434,6 +435,10 @@ def _advice(source: str, meta: FrontMatter, data: dict[Any, Any], lines: dict[st
     if meta.date is None:
         found.append(warning(source, 1, "no 'date': readers and feeds will not know when "
                              "this was published; add e.g. date: 2026-11-25"))
+    if meta.image and meta.image_alt is None:
+        found.append(warning(source, lines.get("image"), "no 'image_alt' for the image: "
+                             "readers who cannot see it will not know what it shows; add "
+                             "e.g. image_alt: Зал заседаний Госдумы"))
     return found
 
 

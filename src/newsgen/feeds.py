@@ -15,6 +15,7 @@ from .config import SiteConfig
 from .models import Article, Card, Listing, OutputFile
 from .site import paginate
 from .urls import (
+    AUTHORS_URL,
     NEWS_SITEMAP_URL,
     SITEMAP_URL,
     TAGS_URL,
@@ -112,7 +113,9 @@ def _listing_entries(listing: Listing, modified: Sequence[dt.datetime | None], p
     """Each page of a paginated listing. A page changes when an article on it or any newer
     one changes (a new article shifts every page), hence the newest date up to its end."""
     newest: dt.datetime | None = None  # over this page and every page before it
-    for page in paginate(listing.articles, per_page, listing.url):
+    pages = paginate(listing.articles, per_page if listing.paginated else
+                     max(1, len(listing.articles)), listing.url)
+    for page in pages:
         moments = [m for m in map(modified.__getitem__, page.items) if m is not None]
         if moments:
             page_newest = max(moments)
@@ -124,7 +127,8 @@ def sitemap_entries(articles: Sequence[SitemapEntry], listings: Sequence[Listing
                     per_page: int) -> list[SitemapEntry]:
     """Every published HTML page worth indexing (not the 404 page, not redirect stubs):
     the home page, each article (`articles`, the site's, in its order), each page of each
-    listing (sections first, then tags), the tags index."""
+    listing (`listings`, in their order), the tags index before the tags and the authors
+    index before the authors."""
     modified = [entry.lastmod for entry in articles]
     newest = _newest(modified)
     entries = [SitemapEntry("/", newest), *articles]
@@ -132,7 +136,11 @@ def sitemap_entries(articles: Sequence[SitemapEntry], listings: Sequence[Listing
         if listing.kind == Listing.SECTION:
             entries += _listing_entries(listing, modified, per_page)
     entries.append(SitemapEntry(TAGS_URL, newest))
+    authors_index = False
     for listing in listings:
+        if listing.kind == Listing.AUTHOR and not authors_index:
+            entries.append(SitemapEntry(AUTHORS_URL, newest))
+            authors_index = True
         if listing.kind != Listing.SECTION:
             entries += _listing_entries(listing, modified, per_page)
     return entries

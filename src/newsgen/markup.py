@@ -17,12 +17,15 @@ import xml.etree.ElementTree as ET
 from functools import lru_cache
 
 import markdown
+from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from slugify import slugify
 
 # URL schemes that run code when followed; browsers ignore case, spaces and control
 # characters before the colon.
 _SCRIPT_URL = re.compile(r"^[\x00-\x20]*(javascript|vbscript|data)[\x00-\x20]*:", re.I)
+
+_BARE_BOX = re.compile(r"<(table|pre)>")  # as Markdown writes them, and most raw HTML
 
 ALWAYS = ("toc", "sane_lists")  # every article has subheadings and lists to care for
 # Markdown Extra's extensions, each with what must be in a text for it to change anything,
@@ -64,6 +67,16 @@ class _DropScriptUrls(Treeprocessor):
                     element.set(attribute, "#" if attribute == "href" else "about:blank")
 
 
+class _ScrollableByKeyboard(Postprocessor):
+    """Tables and code blocks scroll sideways in their own box when wider than the page
+    (see the theme's CSS); `tabindex` lets a keyboard reach and scroll them. Run on the
+    finished HTML, so that fenced code and raw HTML tables get it too (text that shows
+    such a tag is escaped by then, and never matches)."""
+
+    def run(self, text: str) -> str:
+        return _BARE_BOX.sub(r'<\1 tabindex="0">', text)
+
+
 def make_converter(extensions: frozenset[str], *, safe: bool) -> markdown.Markdown:
     md = markdown.Markdown(
         extensions=[*(name for name in OPTIONAL if name in extensions), *ALWAYS],
@@ -75,6 +88,7 @@ def make_converter(extensions: frozenset[str], *, safe: bool) -> markdown.Markdo
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_DropScriptUrls(md), "drop_script_urls", 0)
+    md.postprocessors.register(_ScrollableByKeyboard(md), "scrollable_by_keyboard", 0)
     inline = md.treeprocessors["inline"]
     if isinstance(inline, InlineProcessor):
         # The inline step looks its patterns up by position a few hundred times per

@@ -142,14 +142,17 @@ class Article(FrontMatterFields):
     url: str
     section: Link
     tags: tuple[Link, ...]
+    bylines: tuple[Link, ...] = ()  # its authors' pages, in the front matter's order
+    archive: tuple[Link, ...] = ()  # the year, month and day it was published, if dated
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
 
 
 @dataclass(frozen=True)
 class Listing:
-    """A paginated list of articles with a page of its own: a section or a tag (Zola's
-    taxonomy term, Pelican's URLWrapper). `kind` is `SECTION` or `TAG`."""
+    """A list of articles with a page of its own (Zola's taxonomy term, Pelican's
+    URLWrapper): a section, a tag, an author, or a year, a month or a day of the archive.
+    `kind` is one of `KINDS`. An author's profile gives `description` and `image`."""
 
     kind: str
     name: str
@@ -157,14 +160,32 @@ class Listing:
     url: str
     articles: tuple[int, ...]  # indexes into Site.articles, newest first
     description: str = ""
+    image: str = ""
 
     SECTION = "section"
     TAG = "tag"
+    AUTHOR = "author"
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+    KINDS = (SECTION, TAG, AUTHOR, YEAR, MONTH, DAY)
+    ARCHIVE = (YEAR, MONTH, DAY)
 
     @property
     def label(self) -> str:
         """How errors and the output record name it: "section 'Политика'"."""
         return f"{self.kind} '{self.name}'"
+
+    @property
+    def paginated(self) -> bool:
+        """Whether its articles are shown a page at a time; a year's and a month's page
+        show their months or days instead, on one page."""
+        return self.kind not in (self.YEAR, self.MONTH)
+
+    @property
+    def parent(self) -> str | None:
+        """The slug of the archive period it is part of: a day's month, a month's year."""
+        return self.slug.rpartition("-")[0] or None if self.kind in self.ARCHIVE else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +296,13 @@ class Site:
     articles: Sequence[Article]  # newest first
     sections: tuple[Listing, ...]  # configured order, then by name
     tags: tuple[Listing, ...]  # by name
+    authors: tuple[Listing, ...]  # by name
+    archives: tuple[Listing, ...]  # years, months and days, newest first
     catalog: Catalog  # of `articles`
+
+    @property
+    def listings(self) -> tuple[Listing, ...]:
+        return (*self.sections, *self.tags, *self.authors, *self.archives)
 
 
 @dataclass(frozen=True)

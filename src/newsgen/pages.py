@@ -19,7 +19,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .config import SiteConfig
+from .config import CONFIG_NAME, SiteConfig
+from .errors import ContentError
 from .feeds import (
     SITEMAP_LIMIT,
     SitemapEntry,
@@ -33,6 +34,7 @@ from .feeds import (
 from .keys import ArticleKeys, digest, unit_key
 from .models import Article, Card, Link, Listing, OutputFile, Pagination, Site
 from .render import ARTICLE_TEMPLATE, REDIRECT_TEMPLATE, PageRenderer
+from .search import SearchError, search_index_files, search_record
 from .site import page_count, page_items, pagination
 from .urls import ROBOTS_URL, alias_url, feed_url, url_to_path
 
@@ -171,14 +173,16 @@ class ArticlePage(Unit):
 
 @dataclass(frozen=True)
 class ListingPage(Unit):
-    """Page `number` of a section's or a tag's listing."""
+    """Page `number` of a section's, a tag's, an author's or an archive day's listing."""
 
     listing: Listing
     number: int
     per_page: int
 
     TEMPLATES: ClassVar[dict[str, str]] = {Listing.SECTION: "section.html",
-                                           Listing.TAG: "tag.html"}
+                                           Listing.TAG: "tag.html",
+                                           Listing.AUTHOR: "author.html",
+                                           Listing.DAY: "archive_day.html"}
 
     @property
     def ident(self) -> str:
@@ -196,7 +200,7 @@ class ListingPage(Unit):
     def identity(self) -> tuple[str, ...]:
         listing = self.listing
         return (listing.kind, listing.name, listing.slug, listing.url, listing.description,
-                str(len(listing.articles)), str(self.number))
+                listing.image, str(len(listing.articles)), str(self.number))
 
     def _page(self) -> Pagination:
         return pagination(self.listing.articles, self.per_page, self.listing.url, self.number)
@@ -208,34 +212,90 @@ class ListingPage(Unit):
     @classmethod
     def plan(cls, plan: Plan) -> Iterator[ListingPage]:
         per_page = plan.config.per_page
-        for listing in (*plan.site.sections, *plan.site.tags):
-            for number in range(1, page_count(len(listing.articles), per_page) + 1):
-                yield cls(listing, number, per_page)
+        for listing in plan.site.listings:
+            if listing.paginated:
+                for number in range(1, page_count(len(listing.articles), per_page) + 1):
+                    yield cls(listing, number, per_page)
 
 
 @dataclass(frozen=True)
-class TagsIndexPage(Unit):
-    tags: tuple[Listing, ...]
+class ListingIndexPage(Unit):
+    """Every tag (`/tags/`) or every author (`/authors/`), each with its count."""
+
+    kind: str  # Listing.TAG or Listing.AUTHOR
+    listings: tuple[Listing, ...]
+
+    IDENTS: ClassVar[dict[str, str]] = {Listing.TAG: "tags", Listing.AUTHOR: "authors"}
 
     @property
     def ident(self) -> str:
-        return "tags"
+        return self.IDENTS[self.kind]
 
     def template(self) -> str:
-        return "tags.html"
+        return f"{self.IDENTS[self.kind]}.html"
 
     def shows(self) -> Shows:
         return Shows()
 
-    def identity(self) -> tuple[str, ...]:  # the index shows each tag's name and count
-        return tuple(f"{tag.name}\0{tag.url}\0{len(tag.articles)}" for tag in self.tags)
+    def identity(self) -> tuple[str, ...]:  # the index shows each one's name and count
+        return tuple(f"{listing.name}\0{listing.url}\0{len(listing.articles)}"
+                     for listing in self.listings)
 
     def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
-        return [renderer.tags_index(self.template(), self.tags)]
+        return [renderer.listing_index(self.template(), self.kind, self.listings)]
 
     @classmethod
-    def plan(cls, plan: Plan) -> Iterator[TagsIndexPage]:
-        yield cls(plan.site.tags)
+    def plan(cls, plan: Plan) -> Iterator[ListingIndexPage]:
+        yield cls(Listing.TAG, plan.site.tags)  # there even before the first tag
+        if plan.site.authors:
+            yield cls(Listing.AUTHOR, plan.site.authors)
+
+
+@dataclass(frozen=True)
+class PeriodPage(Unit):
+    """The archive page of a year (its months, each with its count) or of a month (its
+    days, each with its articles' headlines)."""
+
+    period: Listing  # Listing.YEAR or Listing.MONTH
+    parts: tuple[Listing, ...]  # its months or days, newest first
+
+    TEMPLATES: ClassVar[dict[str, str]] = {Listing.YEAR: "archive_year.html",
+                                           Listing.MONTH: "archive_month.html"}
+
+    @property
+    def ident(self) -> str:
+        return f"{self.period.kind}:{self.period.slug}"
+
+    def template(self) -> str:
+        return self.TEMPLATES[self.period.kind]
+
+    def _headlines(self) -> bool:
+        return self.period.kind == Listing.MONTH
+
+    def shows(self) -> Shows:
+        return Shows(cards=tuple(sorted(self.period.articles)) if self._headlines() else ())
+
+    def identity(self) -> tuple[str, ...]:
+        period = self.period
+        return (period.kind, period.name, period.slug, period.url,
+                *(f"{part.name}\0{part.url}\0{','.join(map(str, part.articles))}"
+                  if self._headlines() else f"{part.name}\0{part.url}\0{len(part.articles)}"
+                  for part in self.parts))
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        groups = [(part, shown.cards(part.articles) if self._headlines() else [])
+                  for part in self.parts]
+        return [renderer.period(self.template(), self.period, groups)]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[PeriodPage]:
+        parts: dict[str, list[Listing]] = {}
+        for listing in plan.site.archives:
+            if listing.parent is not None:
+                parts.setdefault(listing.parent, []).append(listing)
+        for listing in plan.site.archives:
+            if not listing.paginated:
+                yield cls(listing, tuple(parts.get(listing.slug, ())))
 
 
 @dataclass(frozen=True)
@@ -366,7 +426,7 @@ class AtomFeed(Unit):
     def plan(cls, plan: Plan) -> Iterator[AtomFeed]:
         config, site, size = plan.config, plan.site, plan.config.feed_size
         yield cls("/", config.title, "site feed", tuple(range(min(size, len(site.articles)))))
-        for listing in (*site.sections, *site.tags):
+        for listing in (*site.sections, *site.tags, *site.authors):
             yield cls(listing.url, f"{listing.name} — {config.title}", listing.label,
                       listing.articles[:size])
 
@@ -397,7 +457,7 @@ class SitemapFiles(Unit):
     def identity(self) -> tuple[str, ...]:
         # Each listing page's last modification comes from the articles up to its end.
         return (str(self.per_page), str(self.limit),
-                *(f"{listing.url}\0{','.join(map(str, listing.articles))}"
+                *(f"{listing.kind}\0{listing.url}\0{','.join(map(str, listing.articles))}"
                   for listing in self.listings))
 
     def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
@@ -406,8 +466,8 @@ class SitemapFiles(Unit):
 
     @classmethod
     def plan(cls, plan: Plan) -> Iterator[SitemapFiles]:
-        yield cls(len(plan.site.articles), (*plan.site.sections, *plan.site.tags),
-                  plan.config.per_page, SITEMAP_LIMIT)
+        yield cls(len(plan.site.articles), plan.site.listings, plan.config.per_page,
+                  SITEMAP_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -463,6 +523,81 @@ class RobotsFile(Unit):
     @classmethod
     def plan(cls, plan: Plan) -> Iterator[RobotsFile]:
         yield cls()
+
+
+class UnitFailed(Exception):
+    """A unit could not make its files for a reason the build reports as a problem (the
+    search index without Pagefind working), not as a bug."""
+
+    def __init__(self, problem: ContentError) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class SearchPage(Unit):
+    """`/search/`: the search form, and the results pagefind.js finds in the index."""
+
+    @property
+    def ident(self) -> str:
+        return "search"
+
+    def template(self) -> str:
+        return "search.html"
+
+    def shows(self) -> Shows:
+        return Shows()
+
+    def identity(self) -> tuple[str, ...]:
+        return ()
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        return [renderer.search_page(self.template())]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[SearchPage]:
+        if plan.config.search:
+            yield cls()
+
+
+@dataclass(frozen=True)
+class SearchIndex(Unit):
+    """The Pagefind index under `/pagefind/` of every published article, whole (its
+    title, lede and text): an edit, an unpublished or a deleted article changes it."""
+
+    count: int  # articles
+
+    with_menu = False
+
+    @property
+    def ident(self) -> str:
+        return "search-index"
+
+    def wanted_first(self, edited: frozenset[int]) -> bool:
+        return False  # the editor previews the page, not a search for it
+
+    def template(self) -> None:
+        return None
+
+    def shows(self) -> Shows:
+        return Shows(whole=tuple(range(self.count)))
+
+    def identity(self) -> tuple[str, ...]:
+        return ()
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        config = renderer.config
+        records = [search_record(shown.whole(i), config) for i in range(self.count)]
+        try:
+            files = search_index_files(records, config.language)
+        except SearchError as exc:
+            raise UnitFailed(ContentError(CONFIG_NAME, None, f"search index: {exc}")) from None
+        return [OutputFile(path, data, "search index") for path, data in files.items()]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[SearchIndex]:
+        if plan.config.search:
+            yield cls(len(plan.site.articles))
 
 
 @dataclass(frozen=True)
@@ -548,9 +683,9 @@ def _shown(shows: Shows) -> tuple[int, ...]:
 
 
 # Every kind of output, in the order their files are claimed (and clashes reported).
-KINDS: tuple[type[Unit], ...] = (ArticlePage, ListingPage, TagsIndexPage, HomePage,
-                                 NotFoundPage, AliasRedirect, AtomFeed, SitemapFiles,
-                                 NewsSitemap, RobotsFile)
+KINDS: tuple[type[Unit], ...] = (ArticlePage, ListingPage, ListingIndexPage, PeriodPage,
+                                 HomePage, NotFoundPage, AliasRedirect, AtomFeed, SitemapFiles,
+                                 NewsSitemap, RobotsFile, SearchPage, SearchIndex)
 
 
 def plan_units(plan: Plan, kinds: Sequence[type[Unit]] = KINDS) -> list[Unit]:
@@ -558,4 +693,5 @@ def plan_units(plan: Plan, kinds: Sequence[type[Unit]] = KINDS) -> list[Unit]:
     return [unit for kind in kinds for unit in kind.plan(plan)]
 
 
-__all__ = ["KINDS", "KnownKeys", "Plan", "Shown", "Shows", "Unit", "UnitKeyer", "plan_units"]
+__all__ = ["KINDS", "KnownKeys", "Plan", "Shown", "Shows", "Unit", "UnitFailed", "UnitKeyer",
+           "plan_units"]

@@ -14,21 +14,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
-from babel.core import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
 from jinja2 import meta
 from markupsafe import Markup
 
 from .cache import BuildCache
 from .config import SiteConfig
+from .dates import archive_links, day_name, local_day, locale_of, moment_name, period_start
 from .errors import ContentError, did_you_mean
 from .keys import digest
 from .models import Article, Card, Crumb, Link, Listing, OutputFile, Pagination, ParsedSource
 from .site import article_crumbs, breadcrumbs
-from .urls import NOT_FOUND_URL, TAGS_URL, feed_url, url_to_path
+from .urls import AUTHORS_URL, NOT_FOUND_URL, SEARCH_URL, TAGS_URL, feed_url, url_to_path
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
+# The theme's static files: every site's, and those only a site with search gets.
+THEME_STATIC = THEME_DIR / "static"
+SEARCH_STATIC = THEME_DIR / "static-search"
 ARTICLE_TEMPLATE = "article.html"
 REDIRECT_TEMPLATE = "redirect.html"
 # The sections' menu, which every page but a redirect stub carries.
@@ -45,7 +47,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_found": "Page not found", "not_found_text": "There is no page at this address.",
         "to_home": "Go to the front page", "more": "More", "pages": "Pages",
         "articles": "articles", "feed": "Feed", "moved": "This page has moved",
-        "to_content": "Skip to content",
+        "to_content": "Skip to content", "authors": "Authors", "all_authors": "All authors",
+        "archive": "Archive",
+        # The search page's (search.html, whose script reads them from the form): plural
+        # forms by Intl.PluralRules category, `{n}` the count, `{q}` the query.
+        "search": "Search", "search_label": "Search the site", "search_button": "Search",
+        "search_found_one": "{n} article found", "search_found_other": "{n} articles found",
+        "search_none": "Nothing found for “{q}”", "search_searching": "Searching…",
+        "search_failed": "Search is not available right now.",
+        "search_needs_js": "Search needs JavaScript, which is turned off in this browser.",
     },
     "ru": {
         "sections": "Разделы", "tags": "Теги", "all_tags": "Все теги",
@@ -55,7 +65,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_found": "Страница не найдена", "not_found_text": "По этому адресу ничего нет.",
         "to_home": "На главную", "more": "Все материалы раздела", "pages": "Страницы",
         "articles": "материалов", "feed": "Лента", "moved": "Страница переехала",
-        "to_content": "К содержанию",
+        "to_content": "К содержанию", "authors": "Авторы", "all_authors": "Все авторы",
+        "archive": "Архив",
+        "search": "Поиск", "search_label": "Поиск по сайту", "search_button": "Найти",
+        "search_found_one": "Найден {n} материал", "search_found_few": "Найдено {n} материала",
+        "search_found_many": "Найдено {n} материалов",
+        "search_found_other": "Найдено {n} материала",
+        "search_none": "По запросу «{q}» ничего не найдено", "search_searching": "Ищем…",
+        "search_failed": "Поиск сейчас недоступен.",
+        "search_needs_js": "Для поиска нужен JavaScript, а в этом браузере он выключен.",
     },
 }  # fmt: skip
 
@@ -86,6 +104,7 @@ class SiteView:
     base_url: str
     home_label: str
     sections: tuple[Link, ...]
+    search: bool  # whether the site has a search page (`search: true`)
 
 
 def _remembered(func: Callable[[_Value], str]) -> Callable[[_Value], str]:
@@ -103,13 +122,6 @@ def _remembered(func: Callable[[_Value], str]) -> Callable[[_Value], str]:
             return func(value)
 
     return remembered
-
-
-def _locale(language: str) -> Locale:
-    try:
-        return Locale.parse(language, sep="-")
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
 
 
 class Theme:
@@ -131,7 +143,7 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        locale = _locale(config.language)
+        locale = self.locale = locale_of(config.language)
         tz = config.tz
         prefix = config.path_prefix
 
@@ -140,19 +152,17 @@ class Theme:
         # lifetime (one build), and the long date is formatted once per day.
         @cache
         def day_long(day: dt.date) -> str:
-            return format_date(day, "d MMMM y", locale=locale)
+            return day_name(day, locale)
 
         @_remembered
         def date_long(value: dt.datetime | None) -> str:
             if value is None:
                 return ""
-            return day_long(value.astimezone(tz).date())
+            return day_long(local_day(value, tz))
 
         @_remembered
         def date_time(value: dt.datetime | None) -> str:
-            if value is None:
-                return ""
-            return format_datetime(value.astimezone(tz), "d MMMM y, HH:mm", locale=locale)
+            return "" if value is None else moment_name(value, tz, locale)
 
         @_remembered
         def iso(value: dt.datetime | None) -> str:
@@ -264,6 +274,11 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+def theme_static(config: SiteConfig) -> list[Path]:
+    """The theme's folders of static files that this site's output gets."""
+    return [THEME_STATIC, SEARCH_STATIC] if config.search else [THEME_STATIC]
+
+
 def site_theme(cache: BuildCache, config: SiteConfig, site_dir: Path, templates_key: str
                ) -> Theme:
     """The site's Jinja environment: one per process while the config and the templates
@@ -356,7 +371,8 @@ class PageRenderer:
         # section lists, or every new article would re-render every cached page.
         self.view = SiteView(self.config.title, self.config.language, self.config.base_url,
                              self.config.home,
-                             tuple(Link(s.name, s.slug, s.url) for s in sections))
+                             tuple(Link(s.name, s.slug, s.url) for s in sections),
+                             self.config.search)
         self._navs: dict[str, Markup] = {}  # the menu, by the URL of the current section
         self._with_nav: dict[str, str] = {}  # template -> digest of it and of the menu
 
@@ -409,13 +425,13 @@ class PageRenderer:
 
     def listing(self, template: str, listing: Listing, page: Pagination, items: list[Card]
                 ) -> OutputFile:
-        """Page `page.number` of a section's or a tag's listing."""
+        """Page `page.number` of a section's, a tag's, an author's or a day's listing."""
         page_label = self.theme.strings["page"]
-        parents = ((self.theme.strings["tags"], TAGS_URL),) if listing.kind == Listing.TAG else ()
-        trail = (*parents, (listing.name, listing.url))
+        trail = (*self._parents(listing), (listing.name, listing.url))
         if page.number > 1:
             trail = (*trail, (f"{page_label} {page.number}", page.url))
         title = listing.name
+        feeds = [(listing.name, feed_url(listing.url))] if listing.kind != Listing.DAY else []
         return self.page(template, listing.label, page.url, {
             "title": title if page.number == 1 else f"{title} — {page_label} {page.number}",
             "heading": title,
@@ -423,17 +439,51 @@ class PageRenderer:
             "crumbs": breadcrumbs(self.config.home, *trail),
             "pagination": page,
             "items": items,
+            "listing": listing,
             listing.kind: listing,
-            "feeds": [(listing.name, feed_url(listing.url))],
+            "image": _image_url(self.config, listing.image),
+            "feeds": feeds,
         })
 
-    def tags_index(self, template: str, tags: tuple[Listing, ...]) -> OutputFile:
+    def _parents(self, listing: Listing) -> tuple[tuple[str, str], ...]:
+        """The breadcrumb between the home page and a listing: the tags or authors index,
+        or a day's year and month."""
         t = self.theme.strings
-        return self.page(template, "tags index", TAGS_URL, {
-            "title": t["all_tags"],
-            "description": t["all_tags"],
-            "crumbs": breadcrumbs(self.config.home, (t["all_tags"], TAGS_URL)),
-            "tags": tags,
+        if listing.kind == Listing.TAG:
+            return ((t["tags"], TAGS_URL),)
+        if listing.kind == Listing.AUTHOR:
+            return ((t["authors"], AUTHORS_URL),)
+        if listing.kind in Listing.ARCHIVE:
+            year, month, _ = archive_links(period_start(listing.slug), self.theme.locale)
+            return tuple((link.name, link.url) for link in (year, month)[
+                :Listing.ARCHIVE.index(listing.kind)])
+        return ()
+
+    def listing_index(self, template: str, kind: str, listings: tuple[Listing, ...]
+                      ) -> OutputFile:
+        """The tags index or the authors index."""
+        t = self.theme.strings
+        title, url = ((t["all_tags"], TAGS_URL) if kind == Listing.TAG
+                      else (t["all_authors"], AUTHORS_URL))
+        return self.page(template, f"{kind}s index", url, {
+            "title": title,
+            "description": title,
+            "crumbs": breadcrumbs(self.config.home, (title, url)),
+            "listings": listings,
+            f"{kind}s": listings,
+        })
+
+    def period(self, template: str, period: Listing,
+               parts: list[tuple[Listing, list[Card]]]) -> OutputFile:
+        """An archive year's page (its months) or month's (its days and their headlines)."""
+        trail = (*self._parents(period), (period.name, period.url))
+        return self.page(template, period.label, period.url, {
+            "title": period.name,
+            "heading": period.name,
+            "description": f"{self.theme.strings['archive']}: {period.name}",
+            "crumbs": breadcrumbs(self.config.home, *trail),
+            "period": period,
+            "parts": parts,
         })
 
     def home(self, template: str, latest: list[Card],
@@ -444,6 +494,13 @@ class PageRenderer:
             "description": self.config.title,
             "latest": latest,
             "blocks": blocks,
+        })
+
+    def search_page(self, template: str) -> OutputFile:
+        t = self.theme.strings
+        return self.page(template, "search page", SEARCH_URL, {
+            "title": t["search"], "description": t["search_label"],
+            "crumbs": breadcrumbs(self.config.home, (t["search"], SEARCH_URL)),
         })
 
     def not_found(self, template: str) -> OutputFile:

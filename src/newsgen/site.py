@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from slugify import slugify as _slugify
 
-from .config import SiteConfig
+from .config import AuthorProfile, SiteConfig
+from .dates import archive_links, local_day, locale_of
 from .errors import ContentError
 from .models import (
     Article,
@@ -27,7 +28,7 @@ from .models import (
     ScheduledChange,
     Site,
 )
-from .urls import article_url, page_url, section_url, tag_url
+from .urls import article_url, author_url, page_url, section_url, tag_url
 
 RELATED_LIMIT = 5
 
@@ -115,98 +116,157 @@ def _newest_first(item: ParsedSource | Article) -> tuple[bool, float, str]:
 
 
 class _Links:
-    """The display name and the one shared link of each section and tag, by slug. A
-    section's name is the configured one, else the first seen in site order (newest
-    first); a tag's, the first seen. (One link per name, shared by its articles: 100,000
-    articles, each with its own copies, would weigh tens of megabytes.)"""
+    """The display name and the one shared link of each listing an article belongs to,
+    by kind and slug. A section's name is the configured one, an author's the one their
+    profile is under, else the first seen in site order (newest first), as a tag's.
+    (One link per name, shared by its articles: 100,000 articles, each with its own
+    copies, would weigh tens of megabytes.)"""
+
+    URLS: dict[str, Callable[[str], str]] = {Listing.SECTION: section_url,
+                                             Listing.TAG: tag_url, Listing.AUTHOR: author_url}
 
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
-        self.section_names: dict[str, str] = {}
+        self.locale = locale_of(config.language)
+        self.tz = config.tz
+        self.names: dict[tuple[str, str], str] = {}
         for name in config.sections:
-            self.section_names.setdefault(slugify(name), name)
-        self.tag_names: dict[str, str] = {}
-        self.sections: dict[str, Link] = {}
-        self.tags: dict[str, Link] = {}
+            self.names.setdefault((Listing.SECTION, slugify(name)), name)
+        for name in config.authors:
+            self.names.setdefault((Listing.AUTHOR, slugify(name)), name)
+        self.links: dict[tuple[str, str], Link] = {}
+        self._days: dict[dt.date, tuple[Link, ...]] = {}
 
-    def section(self, slug: str, name: str) -> Link:
-        link = self.sections.get(slug)
+    def get(self, kind: str, slug: str, name: str) -> Link:
+        link = self.links.get((kind, slug))
         if link is None:
-            name = self.section_names.setdefault(slug, name)
-            link = self.sections[slug] = Link(name, slug, section_url(slug))
+            name = self.names.setdefault((kind, slug), name)
+            link = self.links[(kind, slug)] = Link(name, slug, self.URLS[kind](slug))
         return link
 
-    def tag(self, slug: str, name: str) -> Link:
-        link = self.tags.get(slug)
-        if link is None:
-            name = self.tag_names.setdefault(slug, name)
-            link = self.tags[slug] = Link(name, slug, tag_url(slug))
-        return link
+    def keep(self, listing: Listing) -> None:
+        """A listing of the site being reassembled: its name and link stay."""
+        key = (listing.kind, listing.slug)
+        self.names[key] = listing.name
+        self.links[key] = Link(listing.name, listing.slug, listing.url)
+
+    def archive(self, date: dt.datetime | None) -> tuple[Link, ...]:
+        """The year, month and day an article dated `date` was published, in the site's
+        time zone; none when it has no date."""
+        if date is None:
+            return ()
+        day = local_day(date, self.tz)
+        links = self._days.get(day)
+        if links is None:
+            links = self._days[day] = archive_links(day, self.locale)
+        return links
+
+
+def memberships(article: Article) -> Iterator[tuple[str, Link]]:
+    """Every listing an article is on, as (kind, link): its section, its tags, its
+    authors and its archive days. Assembly and reassembly both go by this alone."""
+    yield Listing.SECTION, article.section
+    for tag in article.tags:
+        yield Listing.TAG, tag
+    for author in article.bylines:
+        yield Listing.AUTHOR, author
+    yield from zip(Listing.ARCHIVE, article.archive, strict=False)  # none when undated
+
+
+def _named_links(parsed: ParsedSource, kind: str, names: Sequence[str], links: _Links
+                 ) -> tuple[tuple[Link, ...], list[ContentError]]:
+    """The links of an article's tags or authors, each once; names without a slug are
+    problems."""
+    found: list[Link] = []
+    problems = []
+    key = "tags" if kind == Listing.TAG else "author"
+    for name in names:
+        slug = slugify(name)
+        if not slug:
+            problems.append(ContentError(parsed.source, parsed.key_lines.get(key),
+                                         f"{kind} '{name}' gives an empty URL slug"))
+            continue
+        link = links.get(kind, slug, name)
+        if link not in found:
+            found.append(link)
+    return tuple(found), problems
 
 
 def _derive(parsed: ParsedSource, config: SiteConfig, links: _Links
             ) -> tuple[Article | None, list[ContentError]]:
-    """An article's slug, URL, section and tags; or None and why not."""
+    """An article's slug, URL, section, tags, authors and archive days; or None and why
+    not."""
     meta, lines = parsed.meta, parsed.key_lines
     section_slug = make_slug(meta.section, config.slug_max_length)
     if not section_slug:
         return None, [ContentError(parsed.source, lines.get("section"),
                                    f"section '{meta.section}' gives an empty URL slug")]
-    links.section_names.setdefault(section_slug, meta.section)
+    links.names.setdefault((Listing.SECTION, section_slug), meta.section)
     slug = meta.slug.strip("/") if meta.slug else make_slug(meta.title, config.slug_max_length)
     if not slug:
         key = "slug" if meta.slug else "title"
         return None, [ContentError(parsed.source, lines.get(key),
                                    f"'{key}' gives an empty URL slug; set 'slug:'")]
-    problems = []
-    tags: list[Link] = []
-    for tag in meta.tags:
-        tag_slug = slugify(tag)
-        if not tag_slug:
-            problems.append(ContentError(parsed.source, lines.get("tags"),
-                                         f"tag '{tag}' gives an empty URL slug"))
-            continue
-        link = links.tag(tag_slug, tag)
-        if link not in tags:
-            tags.append(link)
+    tags, problems = _named_links(parsed, Listing.TAG, meta.tags, links)
+    bylines, author_problems = _named_links(parsed, Listing.AUTHOR, meta.authors, links)
     article = Article(source=parsed.source, meta=meta, body_html=parsed.body_html, slug=slug,
                       url=article_url(section_slug, slug),
-                      section=links.section(section_slug, meta.section), tags=tuple(tags),
+                      section=links.get(Listing.SECTION, section_slug, meta.section),
+                      tags=tags, bylines=bylines, archive=links.archive(meta.date),
                       key_lines=lines)
-    return article, problems
+    return article, problems + author_problems
 
 
 def _listing(kind: str, link: Link, articles: Sequence[int], config: SiteConfig) -> Listing:
-    description = config.section_descriptions.get(link.name, "") if kind == Listing.SECTION else ""
-    return Listing(kind, link.name, link.slug, link.url, tuple(articles), description)
+    if kind == Listing.SECTION:
+        description = config.section_descriptions.get(link.name, "")
+        return Listing(kind, link.name, link.slug, link.url, tuple(articles), description)
+    if kind == Listing.AUTHOR:
+        profile = config.authors.get(link.name, AuthorProfile())
+        return Listing(kind, link.name, link.slug, link.url, tuple(articles), profile.bio,
+                       profile.photo)
+    return Listing(kind, link.name, link.slug, link.url, tuple(articles))
 
 
 def _ordered(listings: Iterable[Listing], config: SiteConfig) -> tuple[Listing, ...]:
-    """Sections in the configured order, then by name; tags by name."""
+    """Sections in the configured order, then by name; tags and authors by name."""
     configured = {slugify(name): position for position, name in enumerate(config.sections)}
     return tuple(sorted(listings, key=lambda listing: (
         configured.get(listing.slug, len(configured)) if listing.kind == Listing.SECTION else 0,
         listing.name.casefold(), listing.slug)))
 
 
+def _newest_periods_first(listings: Iterable[Listing]) -> tuple[Listing, ...]:
+    """The archive's years, then months, then days, each newest first (slugs are ISO
+    dates: '2026', '2026-11', '2026-11-24')."""
+    return tuple(sorted(listings, key=lambda listing: (
+        Listing.ARCHIVE.index(listing.kind),
+        tuple(-int(part) for part in listing.slug.split("-")))))
+
+
+def _site(articles: Sequence[Article], listings: Iterable[Listing], catalog: Catalog,
+          config: SiteConfig) -> Site:
+    """The site of these articles and listings, each kind of listing in its order."""
+    by_kind: dict[str, list[Listing]] = {kind: [] for kind in Listing.KINDS}
+    for listing in listings:
+        by_kind[listing.kind].append(listing)
+    return Site(articles, _ordered(by_kind[Listing.SECTION], config),
+                _ordered(by_kind[Listing.TAG], config), _ordered(by_kind[Listing.AUTHOR], config),
+                _newest_periods_first(x for kind in Listing.ARCHIVE for x in by_kind[kind]),
+                catalog)
+
+
 def _collect(articles: Sequence[Article], config: SiteConfig) -> Site:
-    """The site of these articles (newest first): its sections and tags."""
-    by_section: dict[str, list[int]] = {}
-    by_tag: dict[str, list[int]] = {}
-    section_links: dict[str, Link] = {}
-    tag_links: dict[str, Link] = {}
+    """The site of these articles (newest first): its sections, tags, authors and
+    archive."""
+    members: dict[tuple[str, str], list[int]] = {}
+    links: dict[tuple[str, str], Link] = {}
     for index, article in enumerate(articles):
-        link = article.section
-        by_section.setdefault(link.slug, []).append(index)
-        section_links.setdefault(link.slug, link)
-        for tag in article.tags:
-            by_tag.setdefault(tag.slug, []).append(index)
-            tag_links.setdefault(tag.slug, tag)
-    sections = _ordered((_listing(Listing.SECTION, section_links[slug], members, config)
-                         for slug, members in by_section.items()), config)
-    tags = _ordered((_listing(Listing.TAG, tag_links[slug], members, config)
-                     for slug, members in by_tag.items()), config)
-    return Site(tuple(articles), sections, tags, Catalog.of(articles))
+        for kind, link in memberships(article):
+            members.setdefault((kind, link.slug), []).append(index)
+            links.setdefault((kind, link.slug), link)
+    listings = (_listing(key[0], links[key], indexes, config) for key, indexes in members.items())
+    return _site(tuple(articles), listings, Catalog.of(articles), config)
 
 
 def assemble(
@@ -250,12 +310,9 @@ def reassemble(site: Site, removed: set[str], added: Sequence[ParsedSource],
     `assemble` it all."""
     catalog = site.catalog
     links = _Links(config)
-    for listing in site.sections:
-        links.sections[listing.slug] = Link(listing.name, listing.slug, listing.url)
-        links.section_names[listing.slug] = listing.name
-    for listing in site.tags:
-        links.tags[listing.slug] = Link(listing.name, listing.slug, listing.url)
-        links.tag_names[listing.slug] = listing.name
+    for listing in site.listings:
+        if listing.kind not in Listing.ARCHIVE:
+            links.keep(listing)
     new: list[Article] = []
     for parsed in sorted(added, key=_newest_first):
         derived, problems = _derive(parsed, config, links)
@@ -268,41 +325,37 @@ def reassemble(site: Site, removed: set[str], added: Sequence[ParsedSource],
         (~j for j in range(len(new))),
         key=lambda i: (_date_order(catalog.dates[i], catalog.sources[i]) if i >= 0
                        else _newest_first(new[~i]))))
-    assembled = Site(arranged(site.articles, order, new),
-                     *_listings_after(site, order, new, config),
-                     catalog.arranged(order, Catalog.of(new)))
-    touched = {link.slug for a in (*new, *(site.articles[i] for i in gone))
-               for link in (a.section, *a.tags)}
+    assembled = _site(arranged(site.articles, order, new),
+                      _listings_after(site, order, new, config),
+                      catalog.arranged(order, Catalog.of(new)), config)
+    touched = {(kind, link.slug) for a in (*new, *(site.articles[i] for i in gone))
+               for kind, link in memberships(a)}
     return assembled if _names_hold(assembled, config, touched) else None
 
 
 def _listings_after(site: Site, order: Sequence[int], new: Sequence[Article],
-                    config: SiteConfig) -> tuple[tuple[Listing, ...], tuple[Listing, ...]]:
-    """The sections and tags of the site's articles put in `order` (see `arranged`)."""
+                    config: SiteConfig) -> list[Listing]:
+    """The listings of the site's articles put in `order` (see `arranged`)."""
     position = [-1] * len(site.catalog)
     for at, i in enumerate(order):
         if i >= 0:
             position[i] = at
     members = {(listing.kind, listing.slug): [position[i] for i in listing.articles
                                               if position[i] >= 0]
-               for listing in (*site.sections, *site.tags)}
+               for listing in site.listings}
     links: dict[tuple[str, str], Link] = {}
     grown: set[tuple[str, str]] = set()
     for at, i in enumerate(order):
         if i < 0:
-            article = new[~i]
-            for kind, link in ((Listing.SECTION, article.section),
-                               *((Listing.TAG, tag) for tag in article.tags)):
+            for kind, link in memberships(new[~i]):
                 members.setdefault((kind, link.slug), []).append(at)
                 links.setdefault((kind, link.slug), link)
                 grown.add((kind, link.slug))
     for key in grown:
         members[key].sort()
-    before = {(listing.kind, listing.slug): listing for listing in (*site.sections, *site.tags)}
-    listings = [_listing_after(before.get(key), key[0], links.get(key), tuple(indexes), config)
-                for key, indexes in members.items() if indexes]
-    return (_ordered((x for x in listings if x.kind == Listing.SECTION), config),
-            _ordered((x for x in listings if x.kind == Listing.TAG), config))
+    before = {(listing.kind, listing.slug): listing for listing in site.listings}
+    return [_listing_after(before.get(key), key[0], links.get(key), tuple(indexes), config)
+            for key, indexes in members.items() if indexes]
 
 
 def _listing_after(before: Listing | None, kind: str, link: Link | None,
@@ -315,31 +368,28 @@ def _listing_after(before: Listing | None, kind: str, link: Link | None,
     return before if before.articles == indexes else replace(before, articles=indexes)
 
 
-def _names_hold(site: Site, config: SiteConfig, slugs: set[str]) -> bool:
-    """Whether the sections and tags of these slugs carry the names `assemble` would give
-    them: the configured name, else the spelling of their newest article."""
-    configured = {slugify(name): name for name in reversed(config.sections)}
-    for section in site.sections:
-        if section.slug in slugs:
-            newest = site.articles[section.articles[0]]
-            if configured.get(section.slug, newest.meta.section) != section.name:
-                return False
-    for tag in site.tags:
-        if tag.slug in slugs:
-            newest = site.articles[tag.articles[0]]
-            written = dict(zip((t.slug for t in newest.tags), _written_tags(newest),
-                               strict=True))
-            if written[tag.slug] != tag.name:
+def _names_hold(site: Site, config: SiteConfig, touched: set[tuple[str, str]]) -> bool:
+    """Whether the sections, tags and authors of these (kind, slug) pairs carry the names
+    `assemble` would give them: the configured name, else the spelling of their newest
+    article (an archive period's name is its date's)."""
+    configured = {(Listing.SECTION, slugify(name)): name for name in reversed(config.sections)}
+    configured.update(((Listing.AUTHOR, slugify(name)), name)
+                      for name in reversed(list(config.authors)))
+    for listing in (*site.sections, *site.tags, *site.authors):
+        key = (listing.kind, listing.slug)
+        if key in touched:
+            newest = site.articles[listing.articles[0]]
+            if configured.get(key, _written_name(newest, *key)) != listing.name:
                 return False
     return True
 
 
-def _written_tags(article: Article) -> list[str]:
-    """The front matter's spelling of each of the article's tags, in its order."""
-    seen: dict[str, str] = {}
-    for tag in article.meta.tags:
-        seen.setdefault(slugify(tag), tag)
-    return [seen[link.slug] for link in article.tags]
+def _written_name(article: Article, kind: str, slug: str) -> str:
+    """The front matter's spelling of the article's section, tag or author of `slug`."""
+    if kind == Listing.SECTION:
+        return article.meta.section
+    names = article.meta.tags if kind == Listing.TAG else article.meta.authors
+    return next(name for name in names if slugify(name) == slug)
 
 
 def page_count(items: int, per_page: int) -> int:

@@ -6,6 +6,8 @@ relative POSIX paths in the output folder ('politika/index.html')."""
 from __future__ import annotations
 
 TAGS_URL = "/tags/"
+AUTHORS_URL = "/authors/"
+SEARCH_URL = "/search/"
 FEED_NAME = "feed.xml"
 NOT_FOUND_URL = "/404.html"
 SITEMAP_URL = "/sitemap.xml"
@@ -19,6 +21,16 @@ def section_url(slug: str) -> str:
 
 def tag_url(slug: str) -> str:
     return f"{TAGS_URL}{slug}/"
+
+
+def author_url(slug: str) -> str:
+    return f"{AUTHORS_URL}{slug}/"
+
+
+def archive_url(year: int, month: int | None = None, day: int | None = None) -> str:
+    """'/2026/', '/2026/11/', '/2026/11/24/': what was published in that year, month, day."""
+    parts = [f"{year:04d}", *(f"{part:02d}" for part in (month, day) if part is not None)]
+    return "/" + "/".join(parts) + "/"
 
 
 def article_url(section_slug: str, slug: str) -> str:

@@ -21,7 +21,7 @@ from .cache import CacheDamaged
 from .content import ParsedFile, parse_files
 from .errors import ContentError
 from .models import OutputFile, Site
-from .pages import Shown, Unit
+from .pages import Shown, Unit, UnitFailed
 from .render import PageRenderer
 from .write import write_staged
 
@@ -64,6 +64,8 @@ def render_unit(renderer: PageRenderer, unit: Unit, site: Site
         return unit.render(renderer, Shown(site, unit.shows())), []
     except CacheDamaged:
         raise
+    except UnitFailed as exc:
+        return [], [exc.problem]
     except jinja2.TemplateError as exc:
         return [], [renderer.theme.describe_error(exc)]
     except Exception as exc:  # e.g. `1 // 0` in a template: the template's bug, not ours
