@@ -18,6 +18,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -392,12 +393,25 @@ class Runner:
 # --- page sets --------------------------------------------------------------------------
 
 
+# Pages of newsgen's beyond the set SPEC §7 compares (the peers are not configured to make
+# them): author pages and date archives. They are counted apart; their work stays in
+# newsgen's timings.
+READER_EXTRAS = re.compile(r"^(authors/|\d{4}/)")
+
+
 def page_set(output: Path) -> set[str]:
-    """Every index.html (relative to the output) plus the site feed, if present."""
+    """Every index.html (relative to the output) plus the site feed, if present, but
+    newsgen's `READER_EXTRAS`."""
     pages = {str(path.relative_to(output)) for path in output.rglob("index.html")}
     if (output / "feed.xml").exists():
         pages.add("feed.xml")
-    return pages
+    return {page for page in pages if not READER_EXTRAS.match(page)}
+
+
+def extra_pages(output: Path) -> int:
+    """How many of newsgen's author and archive pages `page_set` leaves out."""
+    return sum(1 for path in output.rglob("index.html")
+               if READER_EXTRAS.match(str(path.relative_to(output))))
 
 
 def page_kind(page: str) -> str:
@@ -453,6 +467,7 @@ class CorpusResult:
     failures: dict[str, str] = field(default_factory=dict)
     page_counts: dict[str, int] = field(default_factory=dict)
     page_problems: list[str] = field(default_factory=list)
+    extra_pages: int = 0  # newsgen's author and archive pages (`READER_EXTRAS`)
 
     def median(self, scenario: str) -> float | None:
         runs = self.timings.get(scenario)
@@ -523,6 +538,8 @@ def print_result(result: CorpusResult, rounds: int) -> None:
               + ", ".join(f"{tool} {count:,}" for tool, count in result.page_counts.items()))
         print("\n".join(result.page_problems) if result.page_problems
               else "page sets match")
+        if result.extra_pages:
+            print(f"newsgen's author and archive pages besides: {result.extra_pages:,}")
     checks = target_checks(result)
     if checks:
         print("targets (SPEC §7):")
@@ -587,6 +604,8 @@ def benchmark(articles: int, scenarios: list[str], rounds: int,
             result.timings.setdefault(scenario, []).append(measurement)
     if len(tools) > 1:
         result.page_counts, result.page_problems = compare_page_sets(corpus, tools)
+    if corpus.output("newsgen").exists():
+        result.extra_pages = extra_pages(corpus.output("newsgen"))
     return result
 
 
