@@ -113,7 +113,7 @@ class EventStream:
     """The page script's view: /__newsgen/events, one `rebuild` event per build."""
 
     def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
+        parts = self.parts = urlsplit(url)
         status = self._get_json(parts, "/__newsgen/status")
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
         self.connection.request("GET", f"/__newsgen/events?since={status['epoch']}")
@@ -126,6 +126,12 @@ class EventStream:
         data = json.loads(connection.getresponse().read())
         connection.close()
         return data  # type: ignore[no-any-return]
+
+    def wait_idle(self) -> None:
+        """Until the server has nothing to do: the build that makes, after a reload, the
+        pages it left for later (`BuildOptions.defer`) has finished too."""
+        while self._get_json(self.parts, "/__newsgen/status")["pending"]:
+            time.sleep(0.02)
 
     def next_rebuild(self) -> dict[str, object]:
         lines: list[str] = []
@@ -232,7 +238,9 @@ def measure(articles: int, edits: int, kind: str) -> dict[str, object]:
     try:
         for number in range(edits):
             path, text = edited(kind, sources[(number * step) % len(sources)], number)
-            # Settle first, so that each save is timed on its own.
+            # Settle first, so that each save is timed on its own: the pages the last
+            # build left for after its reload are made, and a pause, as between saves.
+            events.wait_idle()
             time.sleep(0.3)
             saved = time.perf_counter()
             save(path, text)

@@ -269,6 +269,9 @@ class PeriodPage(Unit):
     def template(self) -> str:
         return self.TEMPLATES[self.period.kind]
 
+    def wanted_first(self, edited: frozenset[int]) -> bool:
+        return False  # reached through a link from a day's page or an article's date
+
     def _headlines(self) -> bool:
         return self.period.kind == Listing.MONTH
 
