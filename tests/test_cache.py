@@ -178,6 +178,24 @@ def test_a_deferred_build_leaves_the_later_listing_pages_to_the_next(site: SiteD
     assert site.build().kind == "nothing"
 
 
+def test_a_deferred_body_edit_leaves_the_feeds_to_the_next_build(site: SiteDir) -> None:
+    """A body edit under `defer` makes the article's page at once; the feeds that carry
+    the body (and the search index, on a site with search) are made by the next build."""
+    site.add("p20", title="Первая", section="Политика", date="2026-11-20T10:00:00",
+             body="Старый текст.")
+    site.build()
+    site.add("p20", title="Первая", section="Политика", date="2026-11-20T10:00:00",
+             body="Новый текст.")
+    deferred = site.build(defer=True)
+    assert deferred.kind == "patch" and "feed.xml" in deferred.deferred
+    assert "Новый текст." in site.page("/politika/pervaia/")
+    assert "Старый текст." in site.page("/feed.xml")  # as the build before left it
+    caught_up = site.build()
+    assert caught_up.kind == "patch" and caught_up.deferred == ()
+    assert "Новый текст." in site.page("/feed.xml")
+    assert site.build().kind == "nothing"
+
+
 def test_unchanged_pages_are_not_rewritten(site: SiteDir) -> None:
     """A deploy that syncs by modification time uploads only what changed."""
     newsroom(site)

@@ -510,28 +510,15 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
     renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys)
     made = dict(record.units)
-    gone: set[str] = set()
-    added: dict[str, str] = {}  # output path -> its source, of the units made again
     with OutputWriter(frame.out_dir, previous=dict(record.stamps), patch=True) as writer:
         _patch_statics(frame, record, statics, writer, made)
         previous_locators, snapshot.bodies.locators = snapshot.bodies.locators, locators
         try:
-            for position in sorted({p for i in touched for p in snapshot.showing_whole(i)}):
-                unit = snapshot.units[position]
-                key = keyer.key(unit)
-                if made.get(unit.ident, UnitRecord("", ())).key == key:
-                    continue  # it shows the article as a card only: the body is not in it
-                outputs, found = render_unit(renderer, unit, site)
-                if found:  # a template error: the full build reports it with the rest
-                    return None
-                for output in outputs:
-                    writer.write(output.path, output.data, output.source)
-                files = tuple((o.path, o.source) for o in outputs)
-                gone.update(path for path, _ in made[unit.ident].files
-                            if path not in dict(files))
-                added.update(files)
-                made[unit.ident] = UnitRecord(key, files)
-            for path in gone - added.keys():  # a file the unit no longer makes (the index's)
+            remade = _remake_showing_whole(frame, snapshot, touched, keyer, site, writer, made)
+            if remade is None:  # a template error: the full build reports it with the rest
+                return None
+            added, gone = remade
+            for path in gone:  # a file a unit no longer makes (the search index's)
                 writer.remove(path)
         except BaseException:
             snapshot.bodies.locators = previous_locators
@@ -541,15 +528,48 @@ def _patch_bodies(frame: Frame, cache: BuildCache, record: OutputRecord, scan: S
             return None
         cache.commit_starting(frame.out_dir)
         writer.commit()
-        removed = [*statics.deleted, *(gone - added.keys())]
+        removed = [*statics.deleted, *gone]
         stamps = _patched_stamps(frame.out_dir, writer, record.stamps, removed)
         added.update((rel, frame.statics[rel][1]) for rel in statics.copied)
-        result = _patched_result(frame, record, change, added, removed)
+        result = replace(_patched_result(frame, record, change, added, removed),
+                         deferred=_deferred_files(made))
         cache.commit_done(frame.out_dir, replace(
             record, units=made, stamps=stamps, keys=dict(scan.keys),
             statics=dict(frame.static_keys), locators=locators, article_keys=article_keys,
             result=result))
     return result
+
+
+def _remake_showing_whole(frame: Frame, snapshot: SiteSnapshot, touched: set[int],
+                          keyer: UnitKeyer, site: Site, writer: OutputWriter,
+                          made: dict[str, UnitRecord]
+                          ) -> tuple[dict[str, str], set[str]] | None:
+    """Render again the units that show the `touched` articles whole, recording each in
+    `made`; with `defer`, leave those not wanted first for the build right after (the
+    feeds, and the search index, which takes seconds). The files written (path ->
+    source) and those no longer made; None on a template error."""
+    added: dict[str, str] = {}
+    gone: set[str] = set()
+    edited = frozenset(touched)
+    for position in sorted({p for i in touched for p in snapshot.showing_whole(i)}):
+        unit = snapshot.units[position]
+        before = made.get(unit.ident, UnitRecord("", ()))
+        if frame.options.defer and not unit.wanted_first(edited) and before.files:
+            made[unit.ident] = UnitRecord(UnitRecord.DEFERRED, before.files)
+            continue
+        key = keyer.key(unit)
+        if before.key == key:
+            continue  # it shows the article as a card only: the body is not in it
+        outputs, found = render_unit(keyer.renderer, unit, site)
+        if found:
+            return None
+        for output in outputs:
+            writer.write(output.path, output.data, output.source)
+        files = {o.path: o.source for o in outputs}
+        gone.update(path for path, _ in before.files if path not in files)
+        added.update(files)
+        made[unit.ident] = UnitRecord(key, tuple(files.items()))
+    return added, gone - added.keys()
 
 
 def _patched_result(frame: Frame, record: OutputRecord, change: ContentChange,
