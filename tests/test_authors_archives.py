@@ -152,3 +152,22 @@ def test_a_wrong_author_profile_is_a_config_error_naming_the_key(site: SiteDir) 
     assert done.returncode == 1
     assert ("newsgen.yaml:7: 'authors' author 'Анна Петрова' has an unknown key 'foto'; "
             "an author may have 'bio' and 'photo'") in done.stderr
+
+
+def test_a_months_page_is_made_again_for_a_new_headline_not_for_a_new_tag(
+        site: SiteDir) -> None:
+    """A month's page lists headlines: a tag added leaves it as it was, a new title
+    makes it again."""
+    newsroom(site)
+    site.build()
+    month = site.out / "2026/11/index.html"
+    before = month.stat().st_mtime_ns
+    site.add("match", title="Матч перенесён", section="Спорт", lede="Лид о матче.",
+             author="Иван Сидоров", date="2026-11-23T20:00:00+03:00", tags=["футбол"])
+    assert site.build().kind == "patch"
+    assert month.stat().st_mtime_ns == before
+    assert "/tags/futbol/" in site.page("/sport/match-perenesen/")
+    site.add("match", title="Матч отменён", section="Спорт", lede="Лид о матче.",
+             author="Иван Сидоров", date="2026-11-23T20:00:00+03:00", tags=["футбол"])
+    site.build()
+    assert "Матч отменён" in month.read_text(encoding="utf-8")

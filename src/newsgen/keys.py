@@ -137,12 +137,14 @@ def tree_digest(*roots: Path) -> str:
 class ArticleKeys:
     """The keys of one published article as pages show it: `card`, every field but the
     body (what a listing or the home page shows), `whole`, the card and the body (the
-    article's own page, a feed entry), and `link`, its address and last change alone
-    (what a sitemap shows)."""
+    article's own page, a feed entry), `link`, its address and last change alone (what a
+    sitemap shows), and `headline`, its title, address and section (an archive month's
+    list)."""
 
     card: str
     whole: str
     link: str
+    headline: str
 
     @classmethod
     def of(cls, article: Article, front: str, body: str) -> ArticleKeys:
@@ -151,11 +153,12 @@ class ArticleKeys:
                       article.section.name, article.section.url,
                       *(part for tag in article.tags for part in (tag.name, tag.url)),
                       str(article.meta.template))
-        return cls(card, digest(card, body), link_key(article.url, article.modified))
+        return cls(card, digest(card, body), link_key(article.url, article.modified),
+                   digest(article.title, article.url, article.section.name))
 
     def with_body(self, body: str) -> ArticleKeys:
         """These keys after an edit of the body alone."""
-        return ArticleKeys(self.card, digest(self.card, body), self.link)
+        return ArticleKeys(self.card, digest(self.card, body), self.link, self.headline)
 
 
 def link_key(url: str, modified: dt.datetime | None) -> str:
@@ -163,14 +166,16 @@ def link_key(url: str, modified: dt.datetime | None) -> str:
 
 
 def unit_key(kind: str, identity: Sequence[str], frame: str, templates: str,
-             cards: Iterable[str], whole: Iterable[str], links: Iterable[str] = ()) -> str:
+             cards: Iterable[str], whole: Iterable[str], links: Iterable[str] = (),
+             headlines: Iterable[str] = ()) -> str:
     """A unit of output's key: its kind and identity, the frame (code, config, the
     sections' menu), the digest of its templates, and the keys of the articles it shows,
-    as cards, whole and links. Two units that show different things can never share a key.
+    as cards, whole, links and headlines. Two units that show different things can never
+    share a key.
 
     Hashed as one string, since a build keys every unit: `kind`, `frame` and `templates`
     hold no separator, `repr` escapes one in the identity, and the article keys are of
     one width."""
     text = "\x1f".join((kind, frame, templates, repr(tuple(identity)), "".join(cards),
-                        "".join(whole), "".join(links)))
+                        "".join(whole), "".join(links), "".join(headlines)))
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()

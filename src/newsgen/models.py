@@ -206,6 +206,19 @@ class Card(FrontMatterFields):
                    article.tags)
 
 
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """An article as an archive month lists it: its title, address and section."""
+
+    title: str
+    url: str
+    section: Link
+
+    @classmethod
+    def of(cls, article: Article) -> Headline:
+        return cls(article.title, article.url, article.section)
+
+
 def _modified(meta: FrontMatter) -> datetime | None:
     """The last change: `updated`, never earlier than `date` (crawlers reject a
     modification before publication)."""

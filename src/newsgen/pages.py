@@ -32,7 +32,7 @@ from .feeds import (
     sitemap_files,
 )
 from .keys import ArticleKeys, digest, unit_key
-from .models import Article, Card, Link, Listing, OutputFile, Pagination, Site
+from .models import Article, Card, Headline, Link, Listing, OutputFile, Pagination, Site
 from .render import ARTICLE_TEMPLATE, REDIRECT_TEMPLATE, PageRenderer
 from .search import SearchError, search_index_files, search_record
 from .site import page_count, page_items, pagination
@@ -54,12 +54,13 @@ class Plan:
 @dataclass(frozen=True)
 class Shows:
     """The articles a unit shows, as indexes into the site's articles: `whole` (with the
-    body), `cards` (every field but the body) and `links` (the address and the last
-    change alone: a sitemap's entry)."""
+    body), `cards` (every field but the body), `links` (the address and the last change
+    alone: a sitemap's entry) and `headlines` (the title, address and section)."""
 
     whole: tuple[int, ...] = ()
     cards: tuple[int, ...] = ()
     links: tuple[int, ...] = ()
+    headlines: tuple[int, ...] = ()
 
 
 class UndeclaredArticle(LookupError):
@@ -75,6 +76,7 @@ class Shown:
         self._whole = frozenset(shows.whole)
         self._cards = self._whole | frozenset(shows.cards)
         self._links = self._cards | frozenset(shows.links)
+        self._headlines = self._cards | frozenset(shows.headlines)
 
     def whole(self, index: int) -> Article:
         if index not in self._whole:
@@ -88,6 +90,12 @@ class Shown:
 
     def cards(self, indexes: Sequence[int]) -> list[Card]:
         return [self.card(i) for i in indexes]
+
+    def headlines(self, indexes: Sequence[int]) -> list[Headline]:
+        if not self._headlines.issuperset(indexes):
+            raise UndeclaredArticle(f"articles {sorted(set(indexes) - self._headlines)} "
+                                    "are not declared")
+        return [Headline.of(self._articles[i]) for i in indexes]
 
     def links(self, indexes: Sequence[int]) -> list[SitemapEntry]:
         if not self._links.issuperset(indexes):
@@ -276,7 +284,7 @@ class PeriodPage(Unit):
         return self.period.kind == Listing.MONTH
 
     def shows(self) -> Shows:
-        return Shows(cards=tuple(sorted(self.period.articles)) if self._headlines() else ())
+        return Shows(headlines=tuple(sorted(self.period.articles)) if self._headlines() else ())
 
     def identity(self) -> tuple[str, ...]:
         period = self.period
@@ -286,7 +294,7 @@ class PeriodPage(Unit):
                   for part in self.parts))
 
     def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
-        groups = [(part, shown.cards(part.articles) if self._headlines() else [])
+        groups = [(part, shown.headlines(part.articles) if self._headlines() else [])
                   for part in self.parts]
         return [renderer.period(self.template(), self.period, groups)]
 
@@ -677,12 +685,13 @@ class UnitKeyer:
         key = unit_key(type(unit).__name__, unit.identity(), self._frames[unit.with_menu],
                        templates, [article_keys[i].card for i in shows.cards],
                        [article_keys[i].whole for i in shows.whole],
-                       [article_keys[i].link for i in shows.links])
+                       [article_keys[i].link for i in shows.links],
+                       [article_keys[i].headline for i in shows.headlines])
         return key, _shown(shows)
 
 
 def _shown(shows: Shows) -> tuple[int, ...]:
-    return (*shows.whole, *shows.cards, *shows.links)
+    return (*shows.whole, *shows.cards, *shows.links, *shows.headlines)
 
 
 # Every kind of output, in the order their files are claimed (and clashes reported).

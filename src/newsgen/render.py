@@ -22,7 +22,17 @@ from .config import SiteConfig
 from .dates import archive_links, day_name, local_day, locale_of, moment_name, period_start
 from .errors import ContentError, did_you_mean
 from .keys import digest
-from .models import Article, Card, Crumb, Link, Listing, OutputFile, Pagination, ParsedSource
+from .models import (
+    Article,
+    Card,
+    Crumb,
+    Headline,
+    Link,
+    Listing,
+    OutputFile,
+    Pagination,
+    ParsedSource,
+)
 from .site import article_crumbs, breadcrumbs
 from .urls import AUTHORS_URL, NOT_FOUND_URL, SEARCH_URL, TAGS_URL, feed_url, url_to_path
 
@@ -474,7 +484,7 @@ class PageRenderer:
         })
 
     def period(self, template: str, period: Listing,
-               parts: list[tuple[Listing, list[Card]]]) -> OutputFile:
+               parts: list[tuple[Listing, list[Headline]]]) -> OutputFile:
         """An archive year's page (its months) or month's (its days and their headlines)."""
         trail = (*self._parents(period), (period.name, period.url))
         return self.page(template, period.label, period.url, {
