@@ -4,7 +4,9 @@ the cache gives the same bytes as a build that does not."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -12,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import NOW, SiteDir
+from conftest import NOW, SiteDir, run_newsgen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -498,3 +500,62 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
             twins.build(changed=touched if mode == "watched" else None)
             if kind not in ("static", "template"):
                 assert twins.kind in ("patch", "nothing"), (kind, n, value)
+
+
+def _release_of_newsgen(folder: Path) -> Path:
+    """A copy of the newsgen package, as another release of it would be installed: what
+    `python -m newsgen` runs with `PYTHONPATH=folder`."""
+    import newsgen
+
+    package = folder / "newsgen"
+    shutil.copytree(Path(newsgen.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return package
+
+
+def _body_packs(site: SiteDir) -> set[str]:
+    return {p.name for p in (site.root / CACHE_DIR / "bodies").iterdir()
+            if not p.name.startswith(".")}
+
+
+def test_a_release_that_leaves_the_markdown_code_alone_converts_no_body_again(
+        site: SiteDir, tmp_path: Path) -> None:
+    for number in range(3):
+        site.add(f"a{number}", title=f"Статья {number}", body=f"## Подзаголовок\n\nТекст {number}.")
+    release = tmp_path / "release"
+    package = _release_of_newsgen(release)
+    env = {**os.environ, "PYTHONPATH": str(release), "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+
+    def build() -> dict[str, bytes]:
+        shutil.rmtree(site.out, ignore_errors=True)
+        done = run_newsgen("build", "--site", site.root, env=env)
+        assert done.returncode == 0, done.stderr
+        return tree(site.out)
+
+    first, packs = build(), _body_packs(site)
+    assert packs
+    # The next release changes the pages' code, then how front matter is read: every
+    # file is parsed again, no body is converted again, and the site is the same.
+    for module in ("site.py", "content.py"):
+        with (package / module).open("a", encoding="utf-8") as code:
+            code.write("\n# changed in the next release\n")
+        assert build() == first
+        assert _body_packs(site) == packs
+    # A release whose Markdown code changed converts every body again.
+    with (package / "markup.py").open("a", encoding="utf-8") as code:
+        code.write("\n# changed in the next release\n")
+    assert build() == first
+    assert len(_body_packs(site) - packs) == 1  # the three bodies, converted together
+    packs = _body_packs(site)
+    # So does another Python-Markdown: its installed metadata says which it is (the same
+    # code, here, with the next version's metadata found first on the path).
+    installed = Path(str(importlib.metadata.distribution("markdown").locate_file(""))) / (
+        next(name for name in importlib.metadata.distribution("markdown").files or ()
+             if name.name == "METADATA").parent)
+    metadata = release / "markdown-99.0.dist-info"
+    shutil.copytree(installed, metadata)
+    text = (metadata / "METADATA").read_text(encoding="utf-8")
+    (metadata / "METADATA").write_text(re.sub(r"(?m)^Version: .*$", "Version: 99.0", text),
+                                       encoding="utf-8")
+    assert build() == first
+    assert len(_body_packs(site) - packs) == 1

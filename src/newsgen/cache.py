@@ -5,7 +5,8 @@ What it keeps between builds:
 - for each content file, the digest of its bytes (with the file's stat signature, so that
   an untouched file is not read again) and, per digest, the parsed front matter and the
   problems found in it; rendered Markdown bodies are in pack files under `bodies/`,
-  read back only where a page or a feed shows it;
+  read back only where a page or a feed shows it, and indexed by their own key (their
+  Markdown text and the Markdown code), so that a file parsed again keeps its body;
 - for each output folder, what each unit of output (a page, a listing, the feeds) was
   rendered from (a digest of all its inputs) and the stat signature of every file it
   wrote, so that a unit whose inputs did not change is not rendered again, and a file
@@ -32,11 +33,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
-from .keys import PARSING_LIBRARIES, code_digest, digest, parsing_modules
+from .keys import (
+    MARKUP_LIBRARIES,
+    MARKUP_ROOT,
+    PARSING_LIBRARIES,
+    PARSING_ROOT,
+    code_digest,
+    digest,
+    modules_run_by,
+)
 from .models import quick_pickle
 
 CACHE_DIR = ".newsgen-cache"
-FORMAT = b"newsgen-cache-5\n"  # raised whenever the layout of an entry changes
+FORMAT = b"newsgen-cache-6\n"  # raised whenever the layout of an entry changes
 CHECKSUM_SIZE = 16
 SHARDS = "0123456789abcdef"
 # A file changed within this many seconds of being looked at may change again without its
@@ -250,6 +259,8 @@ class BuildCache:
         self._reused: dict[str, tuple[str, Any]] = {}  # kind -> (key, object)
         self._seen_files: dict[str, tuple[Stamp, str]] = {}
         self._parsed_added: set[str] = set()  # shards with new entries
+        self._bodies: dict[str, str] | None = None  # body key -> locator, once read
+        self._bodies_added = False
 
     @property
     def code(self) -> str:
@@ -262,8 +273,15 @@ class BuildCache:
     def parsing_code(self) -> str:
         """The digest of the code that parses content files."""
         if not hasattr(self, "_parsing_code"):
-            self._parsing_code = code_digest(parsing_modules(), PARSING_LIBRARIES)
+            self._parsing_code = code_digest(modules_run_by(PARSING_ROOT), PARSING_LIBRARIES)
         return self._parsing_code
+
+    @property
+    def markup_code(self) -> str:
+        """The digest of the code that converts a body's Markdown."""
+        if not hasattr(self, "_markup_code"):
+            self._markup_code = code_digest(modules_run_by(MARKUP_ROOT), MARKUP_LIBRARIES)
+        return self._markup_code
 
     def clear(self) -> None:
         """Forget everything, on disk and in memory (other tools' folders in the cache
@@ -279,6 +297,8 @@ class BuildCache:
         self._outputs = {}
         self._committed = set()
         self._snapshots = {}
+        self._bodies = None
+        self._bodies_added = False
 
     def reuse(self, kind: str, key: str, make: Callable[[], T]) -> T:
         """An object that is costly to make (a Jinja environment with its compiled
@@ -389,6 +409,23 @@ class BuildCache:
     def remember_parsed(self, key: str, entry: Any) -> None:
         self._shard(key[0])[key] = entry
         self._parsed_added.add(key[0])
+
+    # -- converted bodies ---------------------------------------------------------
+
+    def known_bodies(self) -> dict[str, str]:
+        """Every converted body the cache holds, as body key -> locator (`keys.body_key`):
+        a file parsed again because its front matter or newsgen's parsing code changed, or
+        because it moved, keeps its body without converting the Markdown again."""
+        if self._bodies is None:
+            loaded = self._load_index("bodies.pickle")
+            self._bodies = loaded if isinstance(loaded, dict) else {}
+        return self._bodies
+
+    def remember_body(self, key: str, locator: str) -> None:
+        bodies = self.known_bodies()
+        if bodies.get(key) != locator:
+            bodies[key] = locator
+            self._bodies_added = True
 
     # -- output folders -----------------------------------------------------------
 
@@ -502,11 +539,22 @@ class BuildCache:
             if stale or name in self._parsed_added:
                 self._save_index(f"parsed-{name}.pickle", shard)
         self._parsed_added = set()
-        if not prune:
-            return
-        # Entries are (article, problems, body locator); a pack lives while one body in it does.
+        if prune:
+            self._prune_bodies(bodies)
+        if self._bodies_added:
+            self._save_index("bodies.pickle", self.known_bodies())
+            self._bodies_added = False
+
+    def _prune_bodies(self, bodies: Path) -> None:
+        """Delete the body packs that no live parsed entry uses, and forget their bodies."""
+        # A pack lives while one body in it belongs to a live entry.
         packs = {entry.body.split(":")[0] for shard in self._shards.values()
                  for entry in shard.values() if entry.body}
+        known = self.known_bodies()
+        for key in [key for key, locator in known.items()
+                    if locator.split(":")[0] not in packs]:
+            del known[key]
+            self._bodies_added = True
         for entry in bodies.iterdir():
             if entry.name in packs or entry.name.startswith("."):
                 continue

@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ import yaml
 from .cache import store_bodies
 from .config import Schema, YamlLoader, yaml_problem
 from .errors import ContentError, closest, did_you_mean, sort_key, warning
-from .keys import digest, front_key, source_key
+from .keys import body_key, digest, front_key, source_key
 from .models import FrontMatter, ParsedEntry, ParsedSource
 from .write import unsafe_reason
 
@@ -116,20 +116,33 @@ def static_files(site_dir: Path, theme_static: Sequence[Path]) -> dict[str, tupl
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
     """A content file as a worker parsed it: its key (None when it could not be read), the
-    entry, and the digest of the bytes read."""
+    entry, the digest of the bytes read, and the key of its body (`keys.body_key`)."""
 
     source: str
     key: str | None
     entry: ParsedEntry
     file_digest: str
+    body_key: str = ""
 
 
-def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, cache_dir: Path,
-                renderer: MarkdownRenderer) -> list[ParsedFile]:
-    """Read and parse content files, (source, path) each, the bodies stored in the cache
-    in one pack. Each key is made from the bytes read here."""
+@dataclass(frozen=True, slots=True)
+class BodyStore:
+    """Where parsed bodies go: the body salt, the bodies the cache already holds (body key
+    -> locator), the cache folder new ones are packed into, and the converter of the ones
+    it does not hold."""
+
+    salt: str
+    known: Mapping[str, str]
+    cache_dir: Path
+    convert: Callable[[str], str]
+
+
+def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, bodies: BodyStore
+                ) -> list[ParsedFile]:
+    """Read and parse content files, (source, path) each; bodies the cache does not hold
+    yet are converted and stored in one pack. Each key is made from the bytes read here."""
     done: list[ParsedFile] = []
-    bodies: list[tuple[int, str, str]] = []  # (index in done, key, html)
+    converted: list[tuple[int, str, str]] = []  # (index in done, body key, html)
     for source, path in items:
         try:
             with open(path, "rb") as handle:
@@ -139,18 +152,19 @@ def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, cache_dir
             done.append(ParsedFile(source, None, ParsedEntry(None, (problem,)), ""))
             continue
         file_digest = digest(data)
-        key = source_key(salt, source, file_digest)
-        parsed, problems = parse_source(source, data, tz, renderer)
-        front = ""
+        parsed, text, problems = read_source(source, data, tz)
+        entry, key_of_body = ParsedEntry(None, tuple(problems)), ""
         if parsed is not None:
-            bodies.append((len(done), key, parsed.body_html))
-            front = front_key(parsed.meta)
-            parsed = replace(parsed, body_html="")
-        done.append(ParsedFile(source, key, ParsedEntry(parsed, tuple(problems), "", front),
-                               file_digest))
-    locators = store_bodies(cache_dir, [key for _, key, _ in bodies],
-                            [html for _, _, html in bodies])
-    for (index, _key, _html), locator in zip(bodies, locators, strict=True):
+            key_of_body = body_key(bodies.salt, text)
+            locator = bodies.known.get(key_of_body)
+            if locator is None:
+                converted.append((len(done), key_of_body, bodies.convert(text)))
+            entry = ParsedEntry(parsed, tuple(problems), locator or "", front_key(parsed.meta))
+        done.append(ParsedFile(source, source_key(salt, source, file_digest), entry,
+                               file_digest, key_of_body))
+    locators = store_bodies(bodies.cache_dir, [key for _, key, _ in converted],
+                            [html for _, _, html in converted])
+    for (index, _key, _html), locator in zip(converted, locators, strict=True):
         entry = done[index].entry
         done[index] = replace(done[index], entry=replace(entry, body=locator))
     return done
@@ -442,19 +456,29 @@ def _advice(source: str, meta: FrontMatter, data: dict[Any, Any], lines: dict[st
     return found
 
 
+def read_source(source: str, data: bytes, tz: ZoneInfo
+                ) -> tuple[ParsedSource | None, str, list[ContentError]]:
+    """Parse one content file's front matter: the article (its body not converted yet),
+    the body's Markdown text and the warnings, or None, "" and the errors."""
+    split = split_front_matter(source, data)
+    if isinstance(split, ContentError):
+        return None, "", [split]
+    front, body, _body_line = split
+    parsed = parse_front_matter(source, front, tz)
+    if isinstance(parsed, list):
+        return None, "", parsed
+    meta, lines, warnings = parsed
+    return ParsedSource(source, meta, "", lines), body, warnings
+
+
 def parse_source(
     source: str, data: bytes, tz: ZoneInfo, renderer: MarkdownRenderer
 ) -> tuple[ParsedSource | None, list[ContentError]]:
     """Parse one content file: the article and its warnings, or None and the errors."""
-    split = split_front_matter(source, data)
-    if isinstance(split, ContentError):
-        return None, [split]
-    front, body, _body_line = split
-    parsed = parse_front_matter(source, front, tz)
-    if isinstance(parsed, list):
-        return None, parsed
-    meta, lines, warnings = parsed
-    return ParsedSource(source, meta, renderer.render(body), lines), warnings
+    parsed, text, problems = read_source(source, data, tz)
+    if parsed is None:
+        return None, problems
+    return replace(parsed, body_html=renderer.render(text)), problems
 
 
 def _present(meta: FrontMatter, key: str) -> bool:

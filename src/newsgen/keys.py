@@ -4,9 +4,13 @@ A key is a digest of everything an entry or an output was made from, so that an 
 found under its key is right by construction. The keys, from the bottom up:
 
 - `code_digest`: newsgen's own code and the versions of the libraries that shape the
-  output; `parsing_modules()` names the modules a parsed entry depends on, derived from
-  the imports of `content.py`, so a change anywhere else keeps the parsed articles;
+  output; `modules_run_by(PARSING_ROOT)` names the modules a parsed entry depends on,
+  derived from the imports of `content.py`, so a change anywhere else keeps the parsed
+  articles, and `modules_run_by(MARKUP_ROOT)` those a converted body depends on;
 - `source_key`: a content file's name, its bytes and the parsing salt (`parsing_salt`);
+- `body_key`: a body's Markdown text and the Markdown salt (`body_salt`): a release of
+  newsgen that changes how front matter is read, or anything but the Markdown code,
+  converts no body again;
 - `front_key`: an article's front matter alone, so that a body edit leaves its cards';
 - `ArticleKeys`: per published article, the key of its card (every field but the body)
   and of the whole article, with what assembly derived from the whole site;
@@ -31,11 +35,15 @@ if TYPE_CHECKING:
     from .models import Article, FrontMatter
 
 PACKAGE = Path(__file__).parent
-# The module whose imports, followed to the end, are all the code that parses a file.
+# The modules whose imports, followed to the end, are all the code that parses a file,
+# and all the code that converts a body's Markdown to HTML.
 PARSING_ROOT = "content"
-# The libraries whose versions shape the output, and those that shape a parsed entry.
+MARKUP_ROOT = "markup"
+# The libraries whose versions shape the output, a parsed entry, and a converted body
+# (python-slugify makes the subheadings' ids).
 OUTPUT_LIBRARIES = ("markdown", "jinja2", "pyyaml", "python-slugify", "babel")
 PARSING_LIBRARIES = ("markdown", "pyyaml", "python-slugify")
+MARKUP_LIBRARIES = ("markdown", "python-slugify")
 
 
 def digest(*parts: bytes | str) -> str:
@@ -67,11 +75,11 @@ def _package_imports(module: str) -> set[str]:
 
 
 @cache
-def parsing_modules() -> tuple[str, ...]:
-    """Every module that the parsing of a content file runs, as file names: `content.py`
-    and everything it imports, followed to the end."""
+def modules_run_by(root: str) -> tuple[str, ...]:
+    """Every module that `root` runs, as file names: `root.py` and everything it imports,
+    followed to the end."""
     seen: set[str] = set()
-    todo = [PARSING_ROOT]
+    todo = [root]
     while todo:
         module = todo.pop()
         if module not in seen:
@@ -109,6 +117,18 @@ def parsing_salt(parsing_code: str, config: SiteConfig) -> str:
 def source_key(salt: str, source: str, file_digest: str) -> str:
     """A content file's key: its name, the digest of its bytes and the parsing salt."""
     return digest(salt, source, file_digest)
+
+
+def body_salt(markup_code: str, safe_markdown: bool) -> str:
+    """What a converted body depends on besides its text: the Markdown code and libraries
+    (`code_digest(modules_run_by(MARKUP_ROOT), MARKUP_LIBRARIES)`) and Markdown safety."""
+    return digest("body", markup_code, str(safe_markdown))
+
+
+def body_key(salt: str, text: str) -> str:
+    """A body's key: its Markdown text and the body salt. The same text in two files, or
+    in a file that moved, is converted once."""
+    return digest(salt, text)
 
 
 def front_key(meta: FrontMatter) -> str:

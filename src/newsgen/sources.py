@@ -18,7 +18,7 @@ from .changes import ChangeSet
 from .config import SiteConfig
 from .content import CONTENT_DIR, find_sources, is_source_name
 from .errors import ContentError
-from .keys import parsing_salt, source_key
+from .keys import body_salt, parsing_salt, source_key
 from .models import ParsedEntry, ParsedSource
 from .workers import WorkerPool, chunks, parse_chunk
 
@@ -120,8 +120,10 @@ def parse_sources(scan: SourceScan, sources: list[str], config: SiteConfig, cach
     each key becomes that of the bytes the worker read, should the file have changed."""
     if not sources:
         return
+    # The workers, forked, share the parent's index of the bodies the cache holds.
     state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir,
-             "salt": salt}
+             "salt": salt, "body_salt": body_salt(cache.markup_code, config.safe_markdown),
+             "bodies": cache.known_bodies()}
     tasks = chunks([(source, scan.paths[source]) for source in sources], 16)
     pool = WorkerPool(jobs, state, len(tasks))
     try:
@@ -136,6 +138,8 @@ def parse_sources(scan: SourceScan, sources: list[str], config: SiteConfig, cach
                     continue
                 scan.keys[source] = parsed.key
                 cache.remember_parsed(parsed.key, parsed.entry)
+                if parsed.entry.body:
+                    cache.remember_body(parsed.body_key, parsed.entry.body)
                 if info is not None:
                     cache.remember_file(scan.paths[source], info, parsed.file_digest)
             done += len(results)

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from .cache import CacheDamaged
-from .content import ParsedFile, parse_files
+from .content import BodyStore, ParsedFile, parse_files
 from .errors import ContentError
 from .models import OutputFile, Site
 from .pages import Shown, Unit, UnitFailed
@@ -46,14 +46,19 @@ def start_worker(state: dict[str, Any]) -> None:
 
 
 def parse_chunk(state: dict[str, Any], items: list[tuple[str, str]]) -> list[ParsedFile]:
-    """`content.parse_files` in a worker, with its own Markdown instance. Files are read
-    here, not sent by the parent, so that the parent never holds a whole newsroom's text."""
-    renderer = state.get("markdown")
-    if renderer is None:
-        from .markup import MarkdownRenderer  # only a build that parses needs Markdown
+    """`content.parse_files` in a worker, with its own Markdown converter, made only when a
+    body the cache does not hold comes. Files are read here, not sent by the parent, so
+    that the parent never holds a whole newsroom's text."""
+    def convert(text: str) -> str:
+        renderer = state.get("markdown")
+        if renderer is None:
+            from .markup import MarkdownRenderer  # only a build that converts needs Markdown
 
-        renderer = state["markdown"] = MarkdownRenderer(safe=state["safe_markdown"])
-    return parse_files(items, state["salt"], state["tz"], state["cache_dir"], renderer)
+            renderer = state["markdown"] = MarkdownRenderer(safe=state["safe_markdown"])
+        return str(renderer.render(text))
+
+    bodies = BodyStore(state["body_salt"], state["bodies"], state["cache_dir"], convert)
+    return parse_files(items, state["salt"], state["tz"], bodies)
 
 
 def render_unit(renderer: PageRenderer, unit: Unit, site: Site
