@@ -273,7 +273,8 @@ def test_damaged_or_half_written_cache_entries_are_ignored(site: SiteDir, tmp_pa
     assert tree(site.out) == reference
 
 
-@pytest.mark.parametrize("damaged", ["articles/*", "output-*.site.pickle", "output-*.pickle"])
+@pytest.mark.parametrize("damaged", ["articles/*", "output-*.site.pickle", "output-*.pickle",
+                                     "output-*.units.pickle"])
 def test_a_body_edit_after_a_damaged_site_snapshot_is_still_right(
         site: SiteDir, tmp_path: Path, damaged: str) -> None:
     """An edit to a body alone is rebuilt from the last full build's site snapshot; a
@@ -292,6 +293,25 @@ def test_a_body_edit_after_a_damaged_site_snapshot_is_still_right(
             path.write_bytes(data[: len(data) // 2])
         built = twins.build()
         assert f"Правка номер {round_}.".encode() in built["politika/novost-6/index.html"]
+
+
+def test_an_output_records_units_saved_by_another_build_are_not_trusted(
+        site: SiteDir, tmp_path: Path) -> None:
+    """A record's units are saved apart from the rest (a build with nothing to do reads
+    only the rest); halves of two different builds never make one record."""
+    newsroom(site)
+    twins = Twins(site, tmp_path, warm=False)
+    twins.build()
+    units = next((site.root / CACHE_DIR).glob("output-*.units.pickle"))
+    older = units.read_bytes()
+    for round_ in range(2):
+        site.add("06", title=f"Заголовок {round_}", section="Политика", lede="Лид 6.",
+                 tags=["Москва"], date="2026-11-16T10:00:00", slug="novost-6")
+        twins.build()
+        units.write_bytes(older)
+    site.add("03", title="Новость номер 3", section="Спорт", lede="Лид 3.", body="Правка.",
+             tags=["Футбол"], date="2026-11-13T10:00:00", slug="novost-3")
+    assert "Правка." in twins.build()["sport/novost-3/index.html"].decode()
 
 
 def test_bodies_missing_from_the_cache_are_made_again(site: SiteDir) -> None:

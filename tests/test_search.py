@@ -19,8 +19,9 @@ from conftest import ROOT, WAIT_MS, nu_check, serving
 from playwright.sync_api import Browser, Page, expect
 
 from newsgen.config import SiteConfig
+from newsgen.content import theme_static
 from newsgen.models import Article, FrontMatter, Link, Listing
-from newsgen.render import STRINGS, PageRenderer, Theme, theme_static
+from newsgen.render import STRINGS, PageRenderer, Theme
 from newsgen.search import (
     INSTALL_HINT,
     SearchError,

@@ -6,11 +6,11 @@ import datetime as dt
 
 from newsgen.config import SiteConfig
 from newsgen.models import Crumb, FrontMatter, ParsedSource
+from newsgen.schedule import is_published
 from newsgen.site import (
     article_crumbs,
     assemble,
     cut_slug,
-    is_published,
     make_slug,
     paginate,
     related,

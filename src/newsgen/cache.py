@@ -29,7 +29,7 @@ import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
@@ -236,6 +236,15 @@ class OutputRecord:
     locators: dict[str, str] = field(default_factory=dict)
     article_keys: list[Any] = field(default_factory=list)
     snapshot: str = ""
+    # `units`, `locators` and `article_keys` are saved apart (`BuildCache.complete_record`):
+    # a build that finds nothing to do never reads them. `details` names the saving that
+    # both halves belong to; `complete`: whether they are in this object.
+    details: str = ""
+    complete: bool = True
+
+    def head(self) -> OutputRecord:
+        """This record without the parts saved apart."""
+        return replace(self, units={}, locators={}, article_keys=[], complete=False)
 
 
 class BuildCache:
@@ -446,6 +455,22 @@ class BuildCache:
             self._outputs[name] = loaded if isinstance(loaded, OutputRecord) else OutputRecord()
         return self._outputs[name]
 
+    def complete_record(self, out_dir: Path) -> OutputRecord:
+        """`output_record(out_dir)` with the parts saved apart read in; empty when they are
+        gone or belong to another saving (then nothing there can be trusted)."""
+        record = self.output_record(out_dir)
+        if not record.complete:
+            name = self._output_name(out_dir)
+            details = self._load_index(_details_name(name))
+            if (isinstance(details, tuple) and len(details) == 4
+                    and details[0] == record.details):
+                record = replace(record, units=details[1], locators=details[2],
+                                 article_keys=details[3], complete=True)
+            else:
+                record = OutputRecord()
+            self._outputs[name] = record
+        return record
+
     def snapshot(self, out_dir: Path, ident: str) -> Any:
         """The site snapshot saved with the last build into `out_dir`, if it is `ident`.
 
@@ -486,9 +511,13 @@ class BuildCache:
             self._snapshots[name] = snapshot
             self._later(name.replace(".pickle", ".site.pickle"),
                         lambda: self._save_snapshot(name, snapshot))
+        record = replace(record, details=digest(name, repr(time.time_ns()), str(os.getpid())),
+                         complete=True)
         self._outputs[name] = record
         self._committed.add(name)
-        self._save_index(name, record)
+        self._save_index(name, record.head())
+        self._save_index(_details_name(name), (record.details, record.units, record.locators,
+                                                record.article_keys))
         self._later(name + ".done", lambda: self._commit_saved(name, out_dir))
 
     def _commit_saved(self, name: str, out_dir: Path) -> None:
@@ -503,6 +532,7 @@ class BuildCache:
             if gone:
                 record_name = label.name.removesuffix(".path")
                 (self.dir / record_name).unlink(missing_ok=True)
+                (self.dir / _details_name(record_name)).unlink(missing_ok=True)
                 (self.dir / record_name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
                 for pack in self.dir.glob(f"articles/{record_name}-*"):
                     pack.unlink(missing_ok=True)
@@ -514,6 +544,7 @@ class BuildCache:
         self._committed.discard(name)
         self._snapshots.pop(name, None)
         (self.dir / name).unlink(missing_ok=True)
+        (self.dir / _details_name(name)).unlink(missing_ok=True)
         (self.dir / name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
         for pack in self.dir.glob(f"articles/{name}-*"):
             pack.unlink(missing_ok=True)
@@ -563,6 +594,10 @@ class BuildCache:
             else:
                 with contextlib.suppress(OSError):  # pruning is tidying, never a failure
                     entry.unlink(missing_ok=True)
+
+
+def _details_name(record_name: str) -> str:
+    return record_name.replace(".pickle", ".units.pickle")
 
 
 def _should_prune(bodies: Path) -> bool:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import CONFIG_NAME
-from .content import CONTENT_DIR, STATIC_DIR
-from .render import TEMPLATES_DIR
+from .content import CONTENT_DIR, STATIC_DIR, TEMPLATES_DIR
 
 WATCHED_DIRS = (CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR)
 

@@ -18,8 +18,6 @@ from . import __version__
 from .build import BuildOptions, BuildResult, build_site, reference_time
 from .config import load_config
 from .errors import BuildFailed, ContentError, sort_key
-from .links import attribute, find_broken_links
-from .scaffold import ScaffoldError, init_site, new_article
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -116,6 +114,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Build into a temporary folder, then check every internal link; publish nothing."""
+    from .links import attribute, find_broken_links  # each command loads what it uses
+
     with tempfile.TemporaryDirectory(prefix="newsgen-check-") as temp:
         options = BuildOptions(site_dir=args.site, out_dir=Path(temp) / "site",
                                drafts=args.drafts, future=args.future, now=args.now,
@@ -141,6 +141,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, init_site
+
     try:
         written = init_site(args.dir, reference_time(None))
     except ScaffoldError as exc:
@@ -153,6 +155,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, new_article
+
     try:
         path = new_article(args.site, args.title, args.section, reference_time(None))
     except ScaffoldError as exc:

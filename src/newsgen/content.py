@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from .cache import store_bodies
-from .config import Schema, YamlLoader, yaml_problem
+from .config import Schema, SiteConfig, YamlLoader, yaml_problem
 from .errors import ContentError, closest, did_you_mean, sort_key, warning
 from .keys import body_key, digest, front_key, source_key
 from .models import FrontMatter, ParsedEntry, ParsedSource
@@ -30,6 +30,11 @@ if TYPE_CHECKING:  # Markdown is imported where articles are parsed, not on ever
 
 CONTENT_DIR = "content"
 STATIC_DIR = "static"
+TEMPLATES_DIR = "templates"
+THEME_DIR = Path(__file__).parent / "theme"  # the templates and static files every site gets
+# The theme's static files: every site's, and those only a site with search gets.
+THEME_STATIC = THEME_DIR / "static"
+SEARCH_STATIC = THEME_DIR / "static-search"
 SOURCE_SUFFIX = ".md"
 FENCE = "---"
 REQUIRED = ("title", "section", "lede")
@@ -75,26 +80,36 @@ def is_source_name(name: str) -> bool:
 
 def find_sources(site_dir: Path) -> list[tuple[str, str, os.stat_result]]:
     """(source label such as 'content/a/b.md', path, stat) of every Markdown file under
-    content/, sorted; hidden files and folders are skipped. One directory walk and one
+    content/, sorted; hidden files and folders are skipped. One listing per folder and one
     stat per file, no Path objects: at ten thousand articles this runs on every rebuild."""
-    root = str(site_dir / CONTENT_DIR)
     found: list[tuple[tuple[str, ...], str, os.stat_result]] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        inner = os.path.relpath(folder, root)
-        prefix = () if inner == "." else tuple(inner.split(os.sep))
-        for name in files:
-            if not is_source_name(name):
+    folders: list[tuple[str, tuple[str, ...]]] = [(str(site_dir / CONTENT_DIR), ())]
+    while folders:
+        folder, parts = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # no content/ folder, or one gone since its parent was listed
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            path = os.path.join(folder, name)
             try:
-                info = os.stat(path)
+                if entry.is_dir(follow_symlinks=False):  # as os.walk: links not followed
+                    folders.append((entry.path, (*parts, name)))
+                elif name.endswith(SOURCE_SUFFIX):
+                    info = entry.stat()  # follows a link, as reading the file will
+                    if stat.S_ISREG(info.st_mode):
+                        found.append(((*parts, name), entry.path, info))
             except OSError:  # gone since the folder was listed, or a dangling link
                 continue
-            if stat.S_ISREG(info.st_mode):
-                found.append(((*prefix, name), path, info))
     found.sort(key=lambda entry: entry[0])
     return [(f"{CONTENT_DIR}/{'/'.join(parts)}", path, info) for parts, path, info in found]
+
+
+def theme_static(config: SiteConfig) -> list[Path]:
+    """The theme's folders of static files that this site's output gets."""
+    return [THEME_STATIC, SEARCH_STATIC] if config.search else [THEME_STATIC]
 
 
 def static_files(site_dir: Path, theme_static: Sequence[Path]) -> dict[str, tuple[Path, str]]:

@@ -93,19 +93,28 @@ def code_digest(modules: Iterable[str] | None = None,
     """newsgen's own code (all of it, or the named modules) and the versions of the
     libraries that shape the output, so that an upgrade never serves pages made by the
     previous version."""
-    from importlib.metadata import PackageNotFoundError, version
-
     wanted = set(modules) if modules is not None else None
     parts: list[bytes | str] = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if wanted is None or path.name in wanted:
-            parts += [path.name, path.read_bytes()]
-    for name in libraries:
-        try:
-            parts.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            parts.append(name)
+    for name, code in _package_code():
+        if wanted is None or name in wanted:
+            parts += [name, code]
+    parts += [_library_version(name) for name in libraries]
     return digest(*parts)
+
+
+@cache  # a process runs the code it started with, whatever happens to the files after
+def _package_code() -> tuple[tuple[str, bytes], ...]:
+    return tuple((path.name, path.read_bytes()) for path in sorted(PACKAGE.rglob("*.py")))
+
+
+@cache
+def _library_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{name}={version(name)}"
+    except PackageNotFoundError:
+        return name
 
 
 def parsing_salt(parsing_code: str, config: SiteConfig) -> str:
@@ -115,8 +124,12 @@ def parsing_salt(parsing_code: str, config: SiteConfig) -> str:
 
 
 def source_key(salt: str, source: str, file_digest: str) -> str:
-    """A content file's key: its name, the digest of its bytes and the parsing salt."""
-    return digest(salt, source, file_digest)
+    """A content file's key: its name, the digest of its bytes and the parsing salt.
+
+    Hashed as one string, as every build keys every file: the salt and the file's digest
+    are hex, and a file's name holds no NUL."""
+    text = f"{salt}\0{source}\0{file_digest}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def body_salt(markup_code: str, safe_markdown: bool) -> str:

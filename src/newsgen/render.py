@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from .cache import BuildCache
 from .config import SiteConfig
+from .content import TEMPLATES_DIR, THEME_DIR
 from .dates import archive_links, day_name, local_day, locale_of, moment_name, period_start
 from .errors import ContentError, did_you_mean
 from .keys import digest
@@ -36,11 +37,6 @@ from .models import (
 from .site import article_crumbs, breadcrumbs
 from .urls import AUTHORS_URL, NOT_FOUND_URL, SEARCH_URL, TAGS_URL, feed_url, url_to_path
 
-THEME_DIR = Path(__file__).parent / "theme"
-TEMPLATES_DIR = "templates"
-# The theme's static files: every site's, and those only a site with search gets.
-THEME_STATIC = THEME_DIR / "static"
-SEARCH_STATIC = THEME_DIR / "static-search"
 ARTICLE_TEMPLATE = "article.html"
 REDIRECT_TEMPLATE = "redirect.html"
 # The sections' menu, which every page but a redirect stub carries.
@@ -282,11 +278,6 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-
-
-def theme_static(config: SiteConfig) -> list[Path]:
-    """The theme's folders of static files that this site's output gets."""
-    return [THEME_STATIC, SEARCH_STATIC] if config.search else [THEME_STATIC]
 
 
 def site_theme(cache: BuildCache, config: SiteConfig, site_dir: Path, templates_key: str

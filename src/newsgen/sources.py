@@ -20,7 +20,6 @@ from .content import CONTENT_DIR, find_sources, is_source_name
 from .errors import ContentError
 from .keys import body_salt, parsing_salt, source_key
 from .models import ParsedEntry, ParsedSource
-from .workers import WorkerPool, chunks, parse_chunk
 
 Progress = Callable[[str, int, int], None]
 
@@ -120,6 +119,8 @@ def parse_sources(scan: SourceScan, sources: list[str], config: SiteConfig, cach
     each key becomes that of the bytes the worker read, should the file have changed."""
     if not sources:
         return
+    from .workers import WorkerPool, chunks, parse_chunk  # the render stack: only when parsing
+
     # The workers, forked, share the parent's index of the bodies the cache holds.
     state = {"tz": config.tz, "safe_markdown": config.safe_markdown, "cache_dir": cache.dir,
              "salt": salt, "body_salt": body_salt(cache.markup_code, config.safe_markdown),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing
-import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -146,10 +145,3 @@ class WorkerPool:
 
 def _in_worker(function: Callable[[dict[str, Any], Any], Any], task: Any) -> Any:
     return function(_WORKER, task)
-
-
-def default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
