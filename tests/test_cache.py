@@ -231,6 +231,32 @@ def test_a_template_edit_makes_again_only_the_pages_that_use_it(site: SiteDir) -
         assert pages[name].stat().st_mtime_ns == before[name], name
 
 
+def test_pages_made_again_with_the_same_bytes_are_left_untouched(site: SiteDir) -> None:
+    """A template edit that changes no page's bytes (a comment), as a new release of
+    newsgen or a config edit may: every page is made again, no file is replaced, and a
+    deploy that syncs changed files has nothing to copy."""
+    newsroom(site)
+    site.build()
+
+    def files() -> dict[str, tuple[int, int]]:
+        return {p.relative_to(site.out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+                for p in site.out.rglob("*") if p.is_file()}
+
+    before = files()
+    base = Path(__file__).parents[1] / "src/newsgen/theme/templates/base.html"
+    site.write("templates/base.html", base.read_text(encoding="utf-8") + "{# a note #}")
+    site.build(jobs=2)
+    assert files() == before
+    site.write("templates/base.html", base.read_text(encoding="utf-8").replace(
+        '<main id="content">', '<main id="content" class="edited">'))
+    site.build(jobs=2)
+    after = files()
+    article = "politika/novost-0/index.html"
+    assert after[article] != before[article]
+    assert 'class="edited"' in site.page("/politika/novost-0/")
+    assert after["img/logo.svg"] == before["img/logo.svg"]
+
+
 def test_a_page_changed_by_hand_in_the_output_is_built_again(site: SiteDir) -> None:
     newsroom(site)
     site.build()

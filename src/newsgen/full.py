@@ -204,7 +204,8 @@ def render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
             kept[position] = files
     made: dict[str, UnitRecord] = {}
     state = {"renderer": renderer, "units": units, "site": site,
-             "staging": writer.staging, "flat": writer.flat, "made_dirs": set()}
+             "staging": writer.staging, "flat": writer.flat, "made_dirs": set(),
+             "out_dir": str(writer.out_dir), "previous": writer.previous}
     tasks = chunks(to_render)
     pool = WorkerPool(frame.jobs, state, len(tasks))
     try:
@@ -218,8 +219,10 @@ def render_units(frame: Frame, record: OutputRecord, writer: OutputWriter,
                     kept[position])
                 continue
             problems += upcoming.problems
+            unchanged = upcoming.unchanged
             claimed = tuple((path, source) for path, source in upcoming.files
-                            if writer.claim(path, source))
+                            if (writer.keep(path, source) if path in unchanged
+                                else writer.claim(path, source)))
             if not upcoming.problems:
                 made[unit.ident] = UnitRecord(keys[position], claimed)
             upcoming = next(results, None)

@@ -22,7 +22,7 @@ from .errors import ContentError
 from .models import OutputFile, Site
 from .pages import Shown, Unit, UnitFailed
 from .render import PageRenderer
-from .write import write_staged
+from .write import unchanged_output, write_staged
 
 CHUNK = 64  # units per task sent to a worker: large enough that messaging costs little
 
@@ -82,11 +82,14 @@ def render_unit(renderer: PageRenderer, unit: Unit, site: Site
 @dataclass(frozen=True, slots=True)
 class RenderDone:
     """What a worker rendered of one unit: the unit's position, the (path, source) of each
-    file it wrote into the staging folder, and the problems found."""
+    file it made, the problems found, and the paths of the files it left in the previous
+    output, which holds them already (`write.unchanged_output`); the others it wrote into
+    the staging folder."""
 
     position: int
     files: list[tuple[str, str]]
     problems: list[ContentError]
+    unchanged: frozenset[str] = frozenset()
 
 
 def render_chunk(state: dict[str, Any], positions: list[int]) -> list[RenderDone]:
@@ -95,12 +98,19 @@ def render_chunk(state: dict[str, Any], positions: list[int]) -> list[RenderDone
     build without workers sees."""
     renderer, units, site = state["renderer"], state["units"], state["site"]
     staging, made_dirs, flat = state["staging"], state["made_dirs"], state["flat"]
+    out_dir, previous = state["out_dir"], state["previous"]
     done = []
     for position in positions:
         outputs, problems = render_unit(renderer, units[position], site)
+        unchanged = set()
         for output in outputs:
-            write_staged(staging, output.path, output.data, made_dirs, flat=flat)
-        done.append(RenderDone(position, [(o.path, o.source) for o in outputs], problems))
+            if previous is not None and unchanged_output(out_dir, output.path, output.data,
+                                                         previous):
+                unchanged.add(output.path)
+            else:
+                write_staged(staging, output.path, output.data, made_dirs, flat=flat)
+        done.append(RenderDone(position, [(o.path, o.source) for o in outputs], problems,
+                               frozenset(unchanged)))
     return done
 
 

@@ -169,13 +169,8 @@ class OutputWriter:
                 kept.add(path)
 
     def _unchanged(self, path: str, data: bytes) -> bool:
-        if self.previous is None or path not in self.previous or path in self.sources:
-            return False
-        try:
-            with open(self.out_dir / path, "rb") as handle:
-                return handle.read(len(data) + 1) == data
-        except OSError:
-            return False
+        return (self.previous is not None and path not in self.sources
+                and unchanged_output(str(self.out_dir), path, data, self.previous))
 
     def write(self, path: str, data: bytes, source: str, line: int | None = None) -> bool:
         if self._unchanged(path, data):  # a file is rewritten only when its bytes changed
@@ -250,6 +245,27 @@ class OutputWriter:
                  tb: TracebackType | None) -> None:
         if self.staging.exists():
             self.abort()  # a build that did not commit leaves no trace
+
+
+def unchanged_output(out_dir: str, path: str, data: bytes,
+                     previous: dict[str, tuple[int, ...]]) -> bool:
+    """Whether the previous output holds `data` at `path` already, in the very file the
+    last build left there (its stamp unchanged, not a link): then the file is kept, not
+    written again. A build that makes every page again (a new release of newsgen, a config
+    edit) but changes few of them then replaces few files (at 10,000 articles, replacing
+    every file took 6 s), and a deploy that copies changed files copies only those."""
+    stamp = previous.get(path)
+    if stamp is None or stamp[1] != len(data):  # another size: changed, no need to look
+        return False
+    try:
+        handle = os.open(os.path.join(out_dir, path), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    with open(handle, "rb") as file:
+        info = os.fstat(handle)
+        if (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns) != stamp:
+            return False
+        return file.read(len(data) + 1) == data
 
 
 def staged_name(path: str, *, flat: bool) -> str:
