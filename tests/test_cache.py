@@ -605,3 +605,10 @@ def test_a_release_that_leaves_the_markdown_code_alone_converts_no_body_again(
                                        encoding="utf-8")
     assert build() == first
     assert len(_body_packs(site) - packs) == 1
+
+
+def test_the_library_versions_in_the_cache_keys_are_those_installed() -> None:
+    from newsgen.keys import OUTPUT_LIBRARIES, _library_version
+
+    for name in OUTPUT_LIBRARIES:
+        assert _library_version(name) == f"{name}={importlib.metadata.version(name)}"

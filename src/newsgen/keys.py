@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -109,12 +111,41 @@ def _package_code() -> tuple[tuple[str, bytes], ...]:
 
 @cache
 def _library_version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    """`name=version` of an installed library, or `name` when it is not installed."""
+    found = _installed_versions().get(_project_name(name))
+    if found is not None:
+        return f"{name}={found}"
+    from importlib.metadata import PackageNotFoundError, version  # other install layouts
 
     try:
         return f"{name}={version(name)}"
     except PackageNotFoundError:
         return name
+
+
+@cache
+def _installed_versions() -> dict[str, str]:
+    """Project name -> version of each library installed as a wheel installs it: a folder
+    `{name}-{version}.dist-info` on `sys.path`, the first one found winning, as for
+    imports. Read from the folders' names: importing `importlib.metadata` to ask cost every
+    build 40 ms, a tenth of a build that finds nothing to do."""
+    versions: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # a zip file, or a folder that is not there
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info"):
+                project, _, version = folder.removesuffix(".dist-info").partition("-")
+                if version:
+                    versions.setdefault(_project_name(project), version)
+    return versions
+
+
+def _project_name(name: str) -> str:
+    """A project's name as packaging compares them: 'Python_Slugify' -> 'python-slugify'."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def parsing_salt(parsing_code: str, config: SiteConfig) -> str:
