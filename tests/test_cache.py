@@ -581,12 +581,17 @@ def test_a_release_that_leaves_the_markdown_code_alone_converts_no_body_again(
     first, packs = build(), _body_packs(site)
     assert packs
     # The next release changes the pages' code, then how front matter is read: every
-    # file is parsed again, no body is converted again, and the site is the same.
+    # file is parsed again, no body is converted again (Python-Markdown, made unimportable
+    # here, is not even loaded), and the site is the same.
+    unimportable = release / "markdown"
+    unimportable.mkdir()
+    (unimportable / "__init__.py").write_text("raise ImportError('converted again')\n")
     for module in ("site.py", "content.py"):
         with (package / module).open("a", encoding="utf-8") as code:
             code.write("\n# changed in the next release\n")
         assert build() == first
         assert _body_packs(site) == packs
+    shutil.rmtree(unimportable)
     # A release whose Markdown code changed converts every body again.
     with (package / "markup.py").open("a", encoding="utf-8") as code:
         code.write("\n# changed in the next release\n")
