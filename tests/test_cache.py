@@ -321,20 +321,38 @@ def test_a_body_edit_after_a_damaged_site_snapshot_is_still_right(
         assert f"Правка номер {round_}.".encode() in built["politika/novost-6/index.html"]
 
 
+@pytest.mark.parametrize("damage", ["older whole", "change lost", "change of another"])
 def test_an_output_records_units_saved_by_another_build_are_not_trusted(
-        site: SiteDir, tmp_path: Path) -> None:
+        site: SiteDir, tmp_path: Path, damage: str) -> None:
     """A record's units are saved apart from the rest (a build with nothing to do reads
-    only the rest); halves of two different builds never make one record."""
+    only the rest), whole after a full build and as what changed after a patch; pieces of
+    different savings never make one record."""
     newsroom(site)
     twins = Twins(site, tmp_path, warm=False)
     twins.build()
-    units = next((site.root / CACHE_DIR).glob("output-*.units.pickle"))
-    older = units.read_bytes()
+    cache = site.root / CACHE_DIR
+    whole = next(cache.glob("output-*.units.pickle"))
+    older = whole.read_bytes()
+    changes: list[bytes] = []
     for round_ in range(2):
-        site.add("06", title=f"Заголовок {round_}", section="Политика", lede="Лид 6.",
-                 tags=["Москва"], date="2026-11-16T10:00:00", slug="novost-6")
+        site.add("06", title="Новость номер 6", section="Политика", lede="Лид 6.",
+                 body=f"Правка {round_}.", tags=["Выборы"], date="2026-11-16T10:00:00",
+                 slug="novost-6")
         twins.build()
-        units.write_bytes(older)
+        changes.append(next(cache.glob(f"output-*.units-{round_ + 1}.pickle")).read_bytes())
+    assert whole.read_bytes() == older  # a patch saves what it changed, beside the whole
+    if damage == "older whole":  # a template edit changes every page: saved whole again
+        site.write("templates/base.html", (Path(__file__).parents[1] / "src/newsgen/theme/"
+                   "templates/base.html").read_text(encoding="utf-8").replace(
+                       "<main", "<main data-x"))
+        twins.build()
+        assert whole.read_bytes() != older
+        whole.write_bytes(older)
+    elif damage == "change lost":
+        for change in cache.glob("output-*.units-*.pickle"):
+            change.unlink()
+    else:  # the first change saved in place of the second
+        next(cache.glob("output-*.units-2.pickle")).write_bytes(changes[0])
     site.add("03", title="Новость номер 3", section="Спорт", lede="Лид 3.", body="Правка.",
              tags=["Футбол"], date="2026-11-13T10:00:00", slug="novost-3")
     assert "Правка." in twins.build()["sport/novost-3/index.html"].decode()

@@ -269,6 +269,8 @@ class BuildCache:
         self._seen_files: dict[str, tuple[Stamp, str]] = {}
         self._parsed_added: set[str] = set()  # shards with new entries
         self._bodies: dict[str, str] | None = None  # body key -> locator, once read
+        # Per output record: its parts saved apart as they are on disk (`_save_record`).
+        self._saved_details: dict[str, _SavedDetails] = {}
         self._bodies_added = False
 
     @property
@@ -308,6 +310,7 @@ class BuildCache:
         self._snapshots = {}
         self._bodies = None
         self._bodies_added = False
+        self._saved_details = {}
 
     def reuse(self, kind: str, key: str, make: Callable[[], T]) -> T:
         """An object that is costly to make (a Jinja environment with its compiled
@@ -461,15 +464,32 @@ class BuildCache:
         record = self.output_record(out_dir)
         if not record.complete:
             name = self._output_name(out_dir)
-            details = self._load_index(_details_name(name))
-            if (isinstance(details, tuple) and len(details) == 4
-                    and details[0] == record.details):
-                record = replace(record, units=details[1], locators=details[2],
-                                 article_keys=details[3], complete=True)
-            else:
+            details = self._load_details(name, record.details)
+            if details is None:
                 record = OutputRecord()
+            else:
+                record = replace(record, units=details.units, locators=details.locators,
+                                 article_keys=details.article_keys, complete=True)
+                self._saved_details[name] = details
             self._outputs[name] = record
         return record
+
+    def _load_details(self, name: str, reference: str) -> _SavedDetails | None:
+        """The parts of a record saved apart: the full saving `reference` names, with the
+        changes each later patch saved applied in order."""
+        base, _, count = reference.partition(":")
+        loaded = self._load_index(_details_name(name))
+        if not (isinstance(loaded, tuple) and len(loaded) == 4 and loaded[0] == base
+                and count.isdigit()):
+            return None
+        details = _SavedDetails(base, 0, *loaded[1:])
+        for number in range(1, int(count) + 1):
+            change = self._load_index(_details_name(name, number))
+            if not (isinstance(change, DetailsChange) and change.base == base
+                    and change.number == number):
+                return None
+            details = change.applied_to(details)
+        return details
 
     def snapshot(self, out_dir: Path, ident: str) -> Any:
         """The site snapshot saved with the last build into `out_dir`, if it is `ident`.
@@ -511,14 +531,33 @@ class BuildCache:
             self._snapshots[name] = snapshot
             self._later(name.replace(".pickle", ".site.pickle"),
                         lambda: self._save_snapshot(name, snapshot))
-        record = replace(record, details=digest(name, repr(time.time_ns()), str(os.getpid())),
-                         complete=True)
+        record = replace(record, complete=True)
         self._outputs[name] = record
         self._committed.add(name)
-        self._save_index(name, record.head())
-        self._save_index(_details_name(name), (record.details, record.units, record.locators,
-                                                record.article_keys))
+        self._later(name, lambda: self._save_record(name, record))
         self._later(name + ".done", lambda: self._commit_saved(name, out_dir))
+
+    def _save_record(self, name: str, record: OutputRecord) -> None:
+        """Save a record: the parts saved apart as what changed since their last saving
+        (a patch changes a few of 14,000 units: writing them all took 0.17 s), or whole
+        when much changed or the changes pile up; then the rest, naming that saving."""
+        saved = self._saved_details.get(name)
+        change = (DetailsChange.between(saved, record)
+                  if saved is not None and saved.count < MAX_DETAILS_CHANGES else None)
+        if change is None:
+            base = digest(name, repr(time.time_ns()), str(os.getpid()))
+            for older in self.dir.glob(_details_name(name, "*")):
+                older.unlink(missing_ok=True)
+            write_pickled(self.dir / _details_name(name),
+                          (base, record.units, record.locators, record.article_keys))
+            saved = _SavedDetails(base, 0, record.units, record.locators, record.article_keys)
+        else:
+            write_pickled(self.dir / _details_name(name, change.number), change)
+            saved = _SavedDetails(saved.base if saved else "", change.number, record.units,
+                                  record.locators, record.article_keys)
+        self._saved_details[name] = saved
+        write_pickled(self.dir / name,
+                      replace(record.head(), details=f"{saved.base}:{saved.count}"))
 
     def _commit_saved(self, name: str, out_dir: Path) -> None:
         (self.dir / (name + ".path")).write_text(str(out_dir.absolute()), encoding="utf-8")
@@ -532,6 +571,8 @@ class BuildCache:
             if gone:
                 record_name = label.name.removesuffix(".path")
                 (self.dir / record_name).unlink(missing_ok=True)
+                for details in self.dir.glob(_details_name(record_name, "*")):
+                    details.unlink(missing_ok=True)
                 (self.dir / _details_name(record_name)).unlink(missing_ok=True)
                 (self.dir / record_name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
                 for pack in self.dir.glob(f"articles/{record_name}-*"):
@@ -544,6 +585,9 @@ class BuildCache:
         self._committed.discard(name)
         self._snapshots.pop(name, None)
         (self.dir / name).unlink(missing_ok=True)
+        self._saved_details.pop(name, None)
+        for details in self.dir.glob(_details_name(name, "*")):
+            details.unlink(missing_ok=True)
         (self.dir / _details_name(name)).unlink(missing_ok=True)
         (self.dir / name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
         for pack in self.dir.glob(f"articles/{name}-*"):
@@ -596,8 +640,75 @@ class BuildCache:
                     entry.unlink(missing_ok=True)
 
 
-def _details_name(record_name: str) -> str:
-    return record_name.replace(".pickle", ".units.pickle")
+def _details_name(record_name: str, change: int | str | None = None) -> str:
+    """Where the parts of a record saved apart are: whole, or the `change`-th change to them."""
+    suffix = ".units.pickle" if change is None else f".units-{change}.pickle"
+    return record_name.replace(".pickle", suffix)
+
+
+MAX_DETAILS_CHANGES = 32  # changes saved since the whole, before the whole is saved again
+
+
+@dataclass(frozen=True)
+class _SavedDetails:
+    """The parts of an output record saved apart, as they are on disk: the full saving
+    (`base`), the number of changes saved after it, and the values they make."""
+
+    base: str
+    count: int
+    units: dict[str, UnitRecord]
+    locators: dict[str, str]
+    article_keys: list[Any]
+
+
+@dataclass(frozen=True)
+class DetailsChange:
+    """What one saving changed in the parts of a record saved apart: the `number`-th change
+    after the full saving `base`. `article_keys`: by position, or all of them (None in
+    `keys_at`) when their number changed."""
+
+    base: str
+    number: int
+    units: dict[str, UnitRecord]
+    units_gone: tuple[str, ...]
+    locators: dict[str, str]
+    locators_gone: tuple[str, ...]
+    keys_at: dict[int, Any] | None
+    all_keys: list[Any]
+
+    @classmethod
+    def between(cls, saved: _SavedDetails, record: OutputRecord) -> DetailsChange | None:
+        """The change from `saved` to `record`; None when it is a large part of it (then
+        the whole is saved)."""
+        units = {ident: made for ident, made in record.units.items()
+                 if saved.units.get(ident) != made}
+        if len(units) > len(record.units) // 4:
+            return None
+        before, after = saved.article_keys, record.article_keys
+        same_count = len(before) == len(after)
+        keys_at = ({i: key for i, key in enumerate(after)
+                    if key is not before[i] and key != before[i]} if same_count else None)
+        return cls(saved.base, saved.count + 1, units,
+                   tuple(ident for ident in saved.units if ident not in record.units),
+                   {source: locator for source, locator in record.locators.items()
+                    if saved.locators.get(source) != locator},
+                   tuple(source for source in saved.locators if source not in record.locators),
+                   keys_at, [] if same_count else list(after))
+
+    def applied_to(self, saved: _SavedDetails) -> _SavedDetails:
+        units = {**saved.units, **self.units}
+        for ident in self.units_gone:
+            del units[ident]
+        locators = {**saved.locators, **self.locators}
+        for source in self.locators_gone:
+            del locators[source]
+        if self.keys_at is None:
+            article_keys = list(self.all_keys)
+        else:
+            article_keys = list(saved.article_keys)
+            for position, key in self.keys_at.items():
+                article_keys[position] = key
+        return _SavedDetails(self.base, self.number, units, locators, article_keys)
 
 
 def _should_prune(bodies: Path) -> bool:
