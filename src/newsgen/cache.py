@@ -237,8 +237,9 @@ class OutputRecord:
     article_keys: list[Any] = field(default_factory=list)
     snapshot: str = ""
     # `units`, `locators` and `article_keys` are saved apart (`BuildCache.complete_record`):
-    # a build that finds nothing to do never reads them. `details` names the saving that
-    # both halves belong to; `complete`: whether they are in this object.
+    # a build that finds nothing to do never reads them. `details` names the saving they
+    # belong to ("<whole saving>:<changes saved after it>"); `complete`: whether they are
+    # in this object.
     details: str = ""
     complete: bool = True
 
@@ -553,8 +554,8 @@ class BuildCache:
             saved = _SavedDetails(base, 0, record.units, record.locators, record.article_keys)
         else:
             write_pickled(self.dir / _details_name(name, change.number), change)
-            saved = _SavedDetails(saved.base if saved else "", change.number, record.units,
-                                  record.locators, record.article_keys)
+            saved = _SavedDetails(change.base, change.number, record.units, record.locators,
+                                  record.article_keys)
         self._saved_details[name] = saved
         write_pickled(self.dir / name,
                       replace(record.head(), details=f"{saved.base}:{saved.count}"))
@@ -569,14 +570,7 @@ class BuildCache:
             except OSError:
                 gone = True
             if gone:
-                record_name = label.name.removesuffix(".path")
-                (self.dir / record_name).unlink(missing_ok=True)
-                for details in self.dir.glob(_details_name(record_name, "*")):
-                    details.unlink(missing_ok=True)
-                (self.dir / _details_name(record_name)).unlink(missing_ok=True)
-                (self.dir / record_name.replace(".pickle", ".site.pickle")).unlink(missing_ok=True)
-                for pack in self.dir.glob(f"articles/{record_name}-*"):
-                    pack.unlink(missing_ok=True)
+                self._delete_record(label.name.removesuffix(".path"))
                 label.unlink(missing_ok=True)
 
     def forget_output(self, out_dir: Path) -> None:
@@ -584,8 +578,13 @@ class BuildCache:
         self._outputs.pop(name, None)
         self._committed.discard(name)
         self._snapshots.pop(name, None)
-        (self.dir / name).unlink(missing_ok=True)
         self._saved_details.pop(name, None)
+        self._delete_record(name)
+
+    def _delete_record(self, name: str) -> None:
+        """Every file of one output record: the record, its parts saved apart and their
+        changes, the site snapshot and its articles."""
+        (self.dir / name).unlink(missing_ok=True)
         for details in self.dir.glob(_details_name(name, "*")):
             details.unlink(missing_ok=True)
         (self.dir / _details_name(name)).unlink(missing_ok=True)

@@ -141,7 +141,7 @@ class ParsedFile:
 
 
 @dataclass(frozen=True, slots=True)
-class BodyStore:
+class KnownBodies:
     """Where parsed bodies go: the body salt, the bodies the cache already holds (body key
     -> locator), the cache folder new ones are packed into, and the converter of the ones
     it does not hold."""
@@ -152,7 +152,7 @@ class BodyStore:
     convert: Callable[[str], str]
 
 
-def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, bodies: BodyStore
+def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, bodies: KnownBodies
                 ) -> list[ParsedFile]:
     """Read and parse content files, (source, path) each; bodies the cache does not hold
     yet are converted and stored in one pack. Each key is made from the bytes read here."""

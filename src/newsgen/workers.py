@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from .cache import CacheDamaged
-from .content import BodyStore, ParsedFile, parse_files
+from .content import KnownBodies, ParsedFile, parse_files
 from .errors import ContentError
 from .models import OutputFile, Site
 from .pages import Shown, Unit, UnitFailed
@@ -56,7 +56,7 @@ def parse_chunk(state: dict[str, Any], items: list[tuple[str, str]]) -> list[Par
             renderer = state["markdown"] = MarkdownRenderer(safe=state["safe_markdown"])
         return str(renderer.render(text))
 
-    bodies = BodyStore(state["body_salt"], state["bodies"], state["cache_dir"], convert)
+    bodies = KnownBodies(state["body_salt"], state["bodies"], state["cache_dir"], convert)
     return parse_files(items, state["salt"], state["tz"], bodies)
 
 
