@@ -33,6 +33,17 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
 WAIT_MS = 30_000  # a generous bound on a busy CI machine, not a speed requirement
 
 
+def jpeg(width: int = 1600, height: int = 1000) -> bytes:
+    """The bytes of a real JPEG photo of that size, for articles' `image:`."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 150)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 def article(title: str = "Заголовок", section: str = "Политика", lede: str = "Лид статьи.",
             body: str = "Текст статьи.", **front: object) -> str:
     """The text of an article file; extra keyword arguments become front-matter lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import io
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import pytest
 from conftest import NOW, SiteDir, run_newsgen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from newsgen.build import BuildOptions, build_site
 from newsgen.cache import CACHE_DIR, BuildCache
@@ -459,13 +461,16 @@ EDIT = st.one_of(
     st.tuples(st.just("byline"), st.integers(0, 7), st.sampled_from(
         [{}, {"author": "Иван Петров"}, {"correction": "Исправлена дата.",
                                          "updated": "2026-11-24T12:00:00"},
-         {"image": "/img/x.jpg", "image_alt": "Фото"}])),
+         {"image": "/img/x.jpg", "image_alt": "Фото"},
+         {"image": "photo.png", "image_alt": "Фото", "image_focus": "[0.2, 0.5]"}])),
     st.tuples(st.just("expires"), st.integers(0, 7), st.sampled_from(["", "2026-11-01", "2026-11-24T18:00:00"])),
     st.tuples(st.just("move"), st.integers(0, 7), st.sampled_from(["archive", "."])),
     st.tuples(st.just("new"), st.integers(8, 9), st.integers(1, 24)),
     st.tuples(st.just("draft"), st.integers(0, 7), st.booleans()),
     st.tuples(st.just("delete"), st.integers(0, 7), st.none()),
     st.tuples(st.just("static"), st.none(), st.sampled_from(["a", "b", None])),
+    st.tuples(st.just("picture"), st.none(), st.sampled_from([(1600, 900), (640, 480)])),
+    st.tuples(st.just("body"), st.integers(0, 7), st.just("Фото:\n\n![Схема](/img/x.jpg)")),
     st.tuples(st.just("template"), st.none(), st.sampled_from(["", "<p class=t>{{ article.title }}</p>"])),
 )
 
@@ -514,12 +519,22 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
                      tags=a["tags"], date=f"2026-11-{a['day']:02d}T10:00:00",
                      draft=str(a["draft"]).lower(), **front)
 
+        def picture(size: tuple[int, int]) -> None:
+            buffer = io.BytesIO()
+            Image.new("RGB", size, (size[0] % 256, 90, 30)).save(buffer, "JPEG")
+            site.write("static/img/x.jpg", buffer.getvalue())
+
+        picture((1200, 800))
         for n in state:
             write(n)
+        Image.new("RGB", (300, 200), (0, 0, 255)).save(site.root / "content" / "photo.png")
+        (site.root / "content" / "archive").mkdir(exist_ok=True)
+        Image.new("RGB", (300, 200), (0, 255, 0)).save(site.root / "content/archive/photo.png")
         twins = Twins(site, tmp, warm, as_serve=mode == "watched")
         twins.build()
         for kind, n, value in edits:
-            touched = [site.root / "static/img/x.svg", site.root / "templates/article.html"]
+            touched = [site.root / "static/img/x.svg", site.root / "templates/article.html",
+                       site.root / "static/img/x.jpg"]
             touched += [path(k) for k in state]
             if kind == "static":
                 target = site.root / "static/img/x.svg"
@@ -527,6 +542,9 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
                     target.unlink(missing_ok=True)
                 else:
                     site.write("static/img/x.svg", f"<svg xmlns='http://www.w3.org/2000/svg'>{value}</svg>")
+            elif kind == "picture":
+                assert isinstance(value, tuple)
+                picture(value)
             elif kind == "template":
                 target = site.root / "templates/article.html"
                 if not value:
@@ -562,7 +580,7 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
                 write(n)
             touched += [path(k) for k in state]  # a new file, or a moved one's new place
             twins.build(changed=touched if mode == "watched" else None)
-            if kind not in ("static", "template"):
+            if kind not in ("static", "template", "picture"):
                 assert twins.kind in ("patch", "nothing"), (kind, n, value)
 
 

@@ -55,7 +55,7 @@ def test_broken_links_are_named_by_their_markdown_line(site: SiteDir) -> None:
     site.add("broken", title="Сломанная", lede="Лид.", date="2026-11-23", body=(
         "Первый абзац.\n\n"
         "[Нет такой](/politika/net-takoi/) и [есть](/politika/drugaia/).\n\n"
-        "![Нет картинки](/img/missing.png)\n\n"
+        "![Нет картинки](/img/missing.bmp)\n\n"
         "[Нет якоря](/politika/drugaia/#nigde) и [свой якорь](#tozhe-net).\n\n"
         "[Ссылка-сноска][1]\n\n"
         "[1]: ../../ekonomika/\n"))
@@ -64,7 +64,7 @@ def test_broken_links_are_named_by_their_markdown_line(site: SiteDir) -> None:
     assert errors == [
         "content/broken.md:10: broken link '/politika/net-takoi/': no page or file of the site "
         "has that URL",
-        "content/broken.md:12: broken link '/img/missing.png': no page or file of the site has "
+        "content/broken.md:12: broken link '/img/missing.bmp': no page or file of the site has "
         "that URL",
         "content/broken.md:14: broken link '#tozhe-net': the page /politika/slomannaia/ has no "
         "element with id 'tozhe-net'",

@@ -4,7 +4,7 @@ run, with exit status 1 and no traceback — through the real command line."""
 from __future__ import annotations
 
 import pytest
-from conftest import NOW, SiteDir, run_newsgen
+from conftest import NOW, SiteDir, jpeg, run_newsgen
 
 GOOD = "---\ntitle: Хорошая новость\nsection: Политика\nlede: Всё в порядке.\ndate: 2026-11-20\n---\nТекст.\n"
 
@@ -283,6 +283,7 @@ def test_strict_turns_warnings_into_errors(site: SiteDir) -> None:
 
 def test_an_image_without_alt_text_is_a_warning_and_an_error_under_strict(site: SiteDir) -> None:
     site.write("content/good.md", GOOD)
+    site.write("static/img/duma.jpg", jpeg(1200, 800))
     site.write("content/photo.md", "---\ntitle: Заседание Думы\nsection: Политика\nlede: Лид.\n"
                "date: 2026-11-20\nimage: img/duma.jpg\n---\nТекст.\n")
     site.write("content/described.md", "---\ntitle: Другое заседание\nsection: Политика\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import DEMO_SITE, NOW, SiteDir
+from conftest import DEMO_SITE, NOW, SiteDir, jpeg
 from lxml import etree
 
 from newsgen.build import BuildOptions, build_site
@@ -122,7 +122,7 @@ def newsroom(site: SiteDir) -> SiteDir:
              date=when(-30), author="Иван Петров")
     site.add("summit", title='Саммит: "итоги" </script> & <b>выводы</b>', section="Политика",
              tags=["выборы", "Europe"], date=when(-3), lede='Лид с "кавычками" и </script>.')
-    site.write("static/img/budget.jpg", b"\xff\xd8\xff")
+    site.write("static/img/budget.jpg", jpeg(1600, 1000))
     site.build()
     return site
 
@@ -303,10 +303,12 @@ def test_a_corrected_article_shows_and_carries_its_correction(newsroom: SiteDir)
     article = next(json.loads(b) for b in page.json_ld if '"NewsArticle"' in b)
     assert article["datePublished"] == when(-24 * 5)
     assert article["dateModified"] == when(-2)
-    assert article["image"] == [f"{BASE}/img/budget.jpg"]
+    # The lead image's 16:9, 4:3 and 1:1 crops (tests/test_images.py checks their pixels).
+    assert [re.sub(r"-[0-9a-f]{10}-", "-KEY-", url) for url in article["image"]] == [
+        f"{BASE}/images/budget-KEY-{ratio}.jpg" for ratio in ("16x9", "4x3", "1x1")]
     assert [a["name"] for a in article["author"]] == ["Анна Смирнова", "Олег Ким"]
     assert page.meta["article:modified_time"] == when(-2)
-    assert page.meta["og:image"] == f"{BASE}/img/budget.jpg"
+    assert re.fullmatch(rf"{BASE}/images/budget-[0-9a-f]{{10}}-1200\.jpg", page.meta["og:image"])
     assert page.meta["twitter:card"] == "summary_large_image"
     text = re.sub(r"<[^>]+>", "", html)
     assert "Поправка (25 ноября 2026): Исправлена сумма расходов." in text

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import NOW, SiteDir, run_newsgen
+from conftest import NOW, SiteDir, jpeg, run_newsgen
 
 from newsgen.errors import BuildFailed
 from newsgen.write import OutputWriter, unsafe_reason
@@ -219,6 +219,7 @@ class _Collector(HTMLParser):
 
 
 def test_front_matter_text_is_escaped_everywhere(site: SiteDir) -> None:
+    site.write("static/img/a.jpg", jpeg(1200, 800))
     site.add("evil", title=EVIL, section="Политика", lede=EVIL, tags=[EVIL],
              author=EVIL, image_alt=EVIL, image="img/a.jpg", date="2026-11-24T10:00:00")
     site.build()

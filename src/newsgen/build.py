@@ -153,16 +153,17 @@ class Decision:
     FULL = "full"
 
 
-def decide(record: OutputRecord, frame: Frame, scan: SourceScan, *, trust_output: bool
-           ) -> Decision:
+def decide(record: OutputRecord, frame: Frame, scan: SourceScan, *, trust_output: bool,
+           images_unchanged: bool) -> Decision:
     """Nothing when the last build into this output was made from the same frame, content
     and static files, its schedule still holds, it left no unit for later (`defer`), and
     the output is as it left it; a patch when only a few content or static files changed,
     a few articles' embargo, expiry or news window came due, or units were left for
-    later; else a full build."""
+    later; else (or when an image the articles show changed) a full build."""
     if not (record.result is not None and record.frame == frame.digest and not scan.unhashed
             and not scan.problems and record.built_at is not None
-            and record.built_at <= frame.now and isinstance(record.schedule, Schedule)):
+            and record.built_at <= frame.now and isinstance(record.schedule, Schedule)
+            and images_unchanged):
         return Decision(Decision.FULL)
     edited = {*(s for s, key in scan.keys.items() if record.keys.get(s) != key),
               *(s for s in record.keys if s not in scan.keys)}
@@ -225,7 +226,8 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         frame = load_frame(options, cache, kinds)
         record = cache.output_record(frame.out_dir)
         scan, rescanned = _scan(frame, cache, changed)
-        decision = decide(record, frame, scan, trust_output=rescanned)
+        decision = decide(record, frame, scan, trust_output=rescanned,
+                          images_unchanged=_images_unchanged(record, frame, cache))
         if decision.kind == Decision.NOTHING:
             unchanged: BuildResult = record.result
             return replace(unchanged, out_dir=options.output, redirects_added=0,
@@ -253,6 +255,16 @@ def _build(options: BuildOptions, progress: Progress | None, cache: BuildCache,
         cache.finish(set(scan.keys.values()))  # what was parsed is kept even when the build fails
     result = full_build(frame, cache, record, scan, loaded, progress)
     return replace(result, seconds=time.perf_counter() - started, kind=Decision.FULL)
+
+
+def _images_unchanged(record: OutputRecord, frame: Frame, cache: BuildCache) -> bool:
+    """Whether every image file the last build's articles showed is as it was then."""
+    site_dir = frame.options.site_dir
+    try:
+        return all(cache.file_digest(site_dir / label)[0] == known
+                   for label, known in record.images.items())
+    except OSError:  # gone
+        return False
 
 
 def _scan(frame: Frame, cache: BuildCache, changed: ChangeSet | None

@@ -45,7 +45,7 @@ from .keys import (
 from .models import quick_pickle
 
 CACHE_DIR = ".newsgen-cache"
-FORMAT = b"newsgen-cache-6\n"  # raised whenever the layout of an entry changes
+FORMAT = b"newsgen-cache-7\n"  # raised whenever the layout of an entry changes
 CHECKSUM_SIZE = 16
 SHARDS = "0123456789abcdef"
 # A file changed within this many seconds of being looked at may change again without its
@@ -236,6 +236,9 @@ class OutputRecord:
     locators: dict[str, str] = field(default_factory=dict)
     article_keys: list[Any] = field(default_factory=list)
     snapshot: str = ""
+    # Each image file the published articles show (label -> digest of its bytes): a change
+    # to one is a full build's (`images.py`).
+    images: dict[str, str] = field(default_factory=dict)
     # `units`, `locators` and `article_keys` are saved apart (`BuildCache.complete_record`):
     # a build that finds nothing to do never reads them. `details` names the saving they
     # belong to ("<whole saving>:<changes saved after it>"); `complete`: whether they are

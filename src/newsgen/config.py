@@ -63,6 +63,11 @@ class SiteConfig:
     feed_size: int = 50
     safe_markdown: bool = False
     search: bool = False  # a search page and its Pagefind index (`newsgen[search]`)
+    # Images (`images.py`): the widths of each image's variants, the formats made beside
+    # the original's, and each lossy format's quality.
+    image_widths: tuple[int, ...] = (480, 800, 1200, 1600)
+    image_formats: tuple[str, ...] = ("webp",)
+    image_quality: tuple[tuple[str, int], ...] = (("avif", 60), ("jpeg", 82), ("webp", 80))
     schema: Schema = Schema()
     # Author name as articles write it -> profile.
     authors: dict[str, AuthorProfile] = field(default_factory=dict, compare=False, hash=False)
@@ -114,6 +119,40 @@ def _check_timezone(value: Any) -> str | None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         return f"unknown time zone '{value}'; use an IANA name such as Europe/Moscow"
+    return None
+
+
+IMAGE_FORMATS = ("webp", "avif")
+IMAGE_QUALITY_KEYS = ("jpeg", "webp", "avif")
+
+
+def _check_image_widths(value: Any) -> str | None:
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(w, int) and not isinstance(w, bool) and 16 <= w <= 8192
+                       for w in value)):
+        return "must be a list of widths in pixels, e.g. [480, 800, 1200, 1600]"
+    return None
+
+
+def _check_image_formats(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(f in IMAGE_FORMATS for f in value):
+        return f"must be a list of formats made beside the original's: {', '.join(IMAGE_FORMATS)}"
+    if "avif" in value:
+        from PIL import features
+
+        if not features.check("avif"):
+            return "names avif, which the installed Pillow cannot write; remove it"
+    return None
+
+
+def _check_image_quality(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must map formats to a quality from 1 to 100, e.g. {jpeg: 82, webp: 80}"
+    for name, quality in value.items():
+        if name not in IMAGE_QUALITY_KEYS:
+            return f"names '{name}'; the formats are {', '.join(IMAGE_QUALITY_KEYS)}"
+        if not isinstance(quality, int) or isinstance(quality, bool) or not 1 <= quality <= 100:
+            return f"'{name}' must be a quality from 1 to 100"
     return None
 
 
@@ -187,6 +226,9 @@ KEY_CHECKS = {
     "search": _check_search,
     "schema": _check_schema,
     "authors": _check_authors,
+    "image_widths": _check_image_widths,
+    "image_formats": _check_image_formats,
+    "image_quality": _check_image_quality,
 }
 
 
@@ -304,6 +346,13 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[C
             required=tuple(schema.get("required", ())),
             tags=tuple(schema["tags"]) if "tags" in schema else None,
         )
+    if "image_widths" in values:
+        values["image_widths"] = tuple(sorted(set(values["image_widths"])))
+    if "image_formats" in values:
+        values["image_formats"] = tuple(dict.fromkeys(values["image_formats"]))
+    if "image_quality" in values:
+        quality = {**dict(SiteConfig.image_quality), **values["image_quality"]}
+        values["image_quality"] = tuple(sorted(quality.items()))
     if "base_url" in values and not values["base_url"].endswith("/"):
         values["base_url"] += "/"
     return SiteConfig(**values), problems

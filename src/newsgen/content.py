@@ -7,7 +7,9 @@ or the list of problems, and never raises for anything an editor can write.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .cache import store_bodies
+from .cache import load_body, store_bodies
 from .config import Schema, SiteConfig, YamlLoader, yaml_problem
 from .errors import ContentError, closest, did_you_mean, sort_key, warning
 from .keys import body_key, digest, front_key, source_key
@@ -40,7 +42,8 @@ FENCE = "---"
 REQUIRED = ("title", "section", "lede")
 KNOWN_KEYS = (
     "title", "section", "lede", "tags", "date", "updated", "author", "image", "image_alt",
-    "slug", "aliases", "template", "draft", "expires", "correction",
+    "image_caption", "image_credit", "image_focus", "slug", "aliases", "template", "draft",
+    "expires", "correction",
 )  # fmt: skip
 DATE_HINT = "use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+03:00"
 LEDE_LIMIT = 300  # characters; longer ledes are cut off in search results and feed readers
@@ -172,8 +175,15 @@ def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, bodies: K
         if parsed is not None:
             key_of_body = body_key(bodies.salt, text)
             locator = bodies.known.get(key_of_body)
+            body = None
             if locator is None:
-                converted.append((len(done), key_of_body, bodies.convert(text)))
+                body = bodies.convert(text)
+                converted.append((len(done), key_of_body, body))
+            if _may_show_images(text):
+                if body is None:
+                    body = load_body(bodies.cache_dir, locator or "") or ""
+                parsed = replace(parsed, body_images=body_images(
+                    body, text, parsed.key_lines.get(BODY_LINE, 1)))
             entry = ParsedEntry(parsed, tuple(problems), locator or "", front_key(parsed.meta))
         done.append(ParsedFile(source, source_key(salt, source, file_digest), entry,
                                file_digest, key_of_body))
@@ -183,6 +193,34 @@ def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, bodies: K
         entry = done[index].entry
         done[index] = replace(done[index], entry=replace(entry, body=locator))
     return done
+
+
+# An <img> tag of a converted body, and its attributes (Markdown writes them in double
+# quotes, escaped).
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+BODY_LINE = "(body)"  # key_lines' entry for the body's first line
+
+
+def img_attributes(tag: str) -> dict[str, str]:
+    return {name.lower(): html.unescape(value) for name, value in _ATTRIBUTE.findall(tag)}
+
+
+def _may_show_images(text: str) -> bool:
+    return "![" in text or "<img" in text.lower()
+
+
+def body_images(body: str, text: str, first_line: int) -> tuple[tuple[str, int | None], ...]:
+    """(src, line) of each image in a converted body, the line being where the Markdown
+    text names it first (None when it cannot be found, as for a reference link)."""
+    found = []
+    for tag in IMG_TAG.findall(body):
+        src = img_attributes(tag).get("src", "")
+        if not src:
+            continue
+        at = text.find(src)
+        found.append((src, first_line + text.count("\n", 0, at) if at >= 0 else None))
+    return tuple(dict.fromkeys(found))
 
 
 class _Invalid(Exception):
@@ -254,6 +292,19 @@ def _bool(key: str, value: Any) -> bool:
     return value
 
 
+def _focus(key: str, value: Any) -> tuple[float, float] | None:
+    """[x, y]: the point a lead image's crops keep, as fractions of its width and height."""
+    if value is None:
+        return None
+    numbers = value if isinstance(value, list) else None
+    if (numbers is None or len(numbers) != 2
+            or not all(isinstance(n, int | float) and not isinstance(n, bool) and 0 <= n <= 1
+                       for n in numbers)):
+        raise _Invalid(f"'{key}' must be two fractions, across and down, e.g. [0.5, 0.3] "
+                       f"(the middle, a third of the way down), got {_describe(value)}")
+    return (float(numbers[0]), float(numbers[1]))
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
@@ -287,6 +338,9 @@ def _fields(tz: ZoneInfo) -> dict[str, tuple[str, Field]]:
         "author": ("authors", _text_list),
         "image": ("image", _optional_text),
         "image_alt": ("image_alt", _optional_text),
+        "image_caption": ("image_caption", _optional_text),
+        "image_credit": ("image_credit", _optional_text),
+        "image_focus": ("image_focus", _focus),
         "slug": ("slug", _optional_text),
         "aliases": ("aliases", _text_list),
         "template": ("template", _optional_text),
@@ -478,11 +532,12 @@ def read_source(source: str, data: bytes, tz: ZoneInfo
     split = split_front_matter(source, data)
     if isinstance(split, ContentError):
         return None, "", [split]
-    front, body, _body_line = split
+    front, body, body_line = split
     parsed = parse_front_matter(source, front, tz)
     if isinstance(parsed, list):
         return None, "", parsed
     meta, lines, warnings = parsed
+    lines[BODY_LINE] = body_line
     return ParsedSource(source, meta, "", lines), body, warnings
 
 
@@ -493,7 +548,9 @@ def parse_source(
     parsed, text, problems = read_source(source, data, tz)
     if parsed is None:
         return None, problems
-    return replace(parsed, body_html=renderer.render(text)), problems
+    body = renderer.render(text)
+    return replace(parsed, body_html=body, body_images=body_images(
+        body, text, parsed.key_lines.get(BODY_LINE, 1))), problems
 
 
 def _present(meta: FrontMatter, key: str) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .config import SiteConfig
+from .images import absolute_url, feed_body
 from .models import Article, Card, Listing, OutputFile
 from .site import paginate
 from .urls import (
@@ -95,8 +96,14 @@ def atom_feed(config: SiteConfig, title: str, page_url: str, self_url: str,
             parts.append(f"    <author><name>{_text(name)}</name></author>\n")
         for tag in article.tags:
             parts.append(f"    <category term={_attr(tag.slug)} label={_attr(tag.name)}/>\n")
+        lead = article.lead_image
+        if lead is not None:  # the lead image, as its social card shows it
+            social = lead.social
+            parts.append(f'    <link rel="enclosure" type={_attr(social.mime)} '
+                         f'length="{social.length}" href={_attr(absolute_url(config, social))}/>\n')
         parts.append(f'    <summary type="text">{_text(article.lede)}</summary>\n')
-        parts.append(f'    <content type="html">{_text(article.body_html)}</content>\n')
+        parts.append('    <content type="html">'
+                     f'{_text(feed_body(article.body_html, config))}</content>\n')
         parts.append("  </entry>\n")
     parts.append("</feed>\n")
     return "".join(parts).encode("utf-8")

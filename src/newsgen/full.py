@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from .config import CONFIG_NAME, SiteConfig
 from .content import CONTENT_DIR, check_schema
 from .errors import BuildFailed, ContentError, warning
 from .feeds import NEWS_WINDOW
+from .images import SiteImages, site_images, static_sources
+from .imaging import ImageSettings, ImageTask, ProcessedImage, process_chunk
 from .keys import ArticleKeys
-from .models import Catalog, ParsedSource, ScheduledChange, Site
+from .models import Article, Catalog, ParsedSource, ScheduledChange, Site
 from .pages import KINDS, Plan, Unit, UnitKeyer, plan_units
 from .redirects import write_redirects
 from .render import PageRenderer, Theme, check_templates, site_theme
@@ -67,21 +69,45 @@ def published(frame: Frame, parsed: Iterable[ParsedSource]) -> list[ParsedSource
                             drafts=options.drafts, future=options.future)]
 
 
-def assemble_site(frame: Frame, parsed: Sequence[ParsedSource], theme: Theme, bodies: BodyStore
-                  ) -> tuple[Site, list[ContentError]]:
+def assemble_site(frame: Frame, parsed: Sequence[ParsedSource], theme: Theme, bodies: BodyStore,
+                  images: SiteImages) -> tuple[Site, list[ContentError]]:
     """The published articles assembled into a site whose articles read their bodies
-    from the cache; an article asking for a template that does not exist is reported and
-    made with the default one."""
-    site, problems = assemble(published(frame, parsed), frame.config)
+    from the cache, each with its processed images; an article asking for a template that
+    does not exist is reported and made with the default one."""
+    site, problems = assemble(parsed, frame.config)
     unknown = check_templates(theme, site.articles)
     problems += unknown
     named = {p.path for p in unknown}
+    by_article = images.by_article
     # (The assembled articles are replaced, not kept beside: 100,000 of them weigh.)
-    articles = tuple(StoredArticle.of(replace(a, meta=replace(a.meta, template=None))
-                                      if a.source in named else a, bodies)
+    articles = tuple(StoredArticle.of(_fixed(a, a.source in named, by_article), bodies)
                      for a in site.articles)
-    return replace(site, articles=articles,
-                   catalog=Catalog.of(articles) if named else site.catalog), problems
+    return replace(site, articles=articles, catalog=Catalog.of(articles)
+                   if named or by_article else site.catalog), problems
+
+
+def _fixed(article: Article, unknown_template: bool,
+           images: Mapping[str, tuple[tuple[str, ProcessedImage], ...]]) -> Article:
+    if unknown_template:
+        article = replace(article, meta=replace(article.meta, template=None))
+    shown = images.get(article.source)
+    return replace(article, images=shown) if shown else article
+
+
+def process_images(frame: Frame, cache: BuildCache, articles: Sequence[ParsedSource]
+                   ) -> SiteImages:
+    """The images of the published `articles`, those the cache lacks made by the pool."""
+    def process(tasks: list[ImageTask], settings: ImageSettings
+                ) -> list[ProcessedImage | str]:
+        pool = WorkerPool(frame.jobs, {"image_settings": settings, "cache_dir": cache.dir},
+                          len(tasks))
+        try:  # one image per task: each takes long enough
+            return [done for chunk in pool.map(process_chunk, [[t] for t in tasks])
+                    for done in chunk]
+        finally:
+            pool.close()
+
+    return site_images(frame.options.site_dir, cache, frame.config, articles, process)
 
 
 # -- full build ------------------------------------------------------------------------
@@ -95,12 +121,15 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
     problems += _content_warnings(frame, parsed, bool(scan.keys), problems)
     theme = site_theme(cache, frame.config, frame.options.site_dir, frame.templates_key)
     bodies = BodyStore(cache.dir)
-    site, found = assemble_site(frame, parsed, theme, bodies)
+    shown = published(frame, parsed)
+    images = process_images(frame, cache, shown)
+    problems += images.problems
+    site, found = assemble_site(frame, shown, theme, bodies, images)
     problems += found
     bodies.locators = {a.source: entries[a.source].body for a in site.articles}
     article_keys = [ArticleKeys.of(a, entries[a.source].front, entries[a.source].body)
                     for a in site.articles]
-    plan = Plan(site, frame.config, related_all(site), frame.now)
+    plan = Plan(site, frame.config, related_all(site), frame.now, cache.dir)
     units = plan_units(plan, unit_kinds(frame))
     renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys, remember=cache.defer_writes)
@@ -108,7 +137,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
     schedule = Schedule.of(parsed, frame.now, NEWS_WINDOW)
     with OutputWriter(frame.out_dir, previous=dict(record.stamps) or None,
                       line_of=url_line_finder(site)) as writer:
-        made = copy_statics(frame, record, writer)
+        made = copy_statics(frame, record, writer, skip=static_sources(images.files))
         made.update(render_units(frame, record, writer, renderer, units, keys, site,
                                   progress, problems, trusted=False))
         # URLs that never break: redirects for moved articles, and the manifest.
@@ -133,7 +162,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
             stable_until=schedule.stable_until(frame.now, drafts=frame.options.drafts,
                                                future=frame.options.future), result=result,
             locators=dict(bodies.locators), article_keys=article_keys,
-            snapshot=snapshot.ident), snapshot=snapshot)
+            snapshot=snapshot.ident, images=dict(images.files)), snapshot=snapshot)
     return result
 
 
@@ -148,10 +177,13 @@ def next_change(schedule: Schedule, frame: Frame) -> ScheduledChange | None:
 
 
 def copy_statics(frame: Frame, record: OutputRecord, writer: OutputWriter, *,
-                  trusted: bool = False) -> dict[str, UnitRecord]:
-    """Every static file, kept where the previous output has it unchanged."""
+                 skip: frozenset[str], trusted: bool = False) -> dict[str, UnitRecord]:
+    """Every static file but those published as processed images (`skip`), kept where the
+    previous output has it unchanged."""
     made = {}
     for rel, (original, label) in frame.statics.items():
+        if rel in skip:
+            continue
         ident, key = "static:" + rel, frame.static_keys[rel]
         if reusable_files(frame.out_dir, record, writer, ident, key, trusted=trusted):
             writer.keep(rel, label)

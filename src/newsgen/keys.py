@@ -209,6 +209,7 @@ class ArticleKeys:
     whole: str
     link: str
     headline: str
+    images: str = ""  # its processed images (`Article.images`), which its page shows
 
     @classmethod
     def of(cls, article: Article, front: str, body: str) -> ArticleKeys:
@@ -217,12 +218,15 @@ class ArticleKeys:
                       article.section.name, article.section.url,
                       *(part for tag in article.tags for part in (tag.name, tag.url)),
                       str(article.meta.template))
-        return cls(card, digest(card, body), link_key(article.url, article.modified),
-                   digest(article.title, article.url, article.section.name))
+        images = digest(*(f"{ref}\0{image.label}\0{image.key}"
+                          for ref, image in article.images)) if article.images else ""
+        return cls(card, digest(card, body, images), link_key(article.url, article.modified),
+                   digest(article.title, article.url, article.section.name), images)
 
     def with_body(self, body: str) -> ArticleKeys:
-        """These keys after an edit of the body alone."""
-        return ArticleKeys(self.card, digest(self.card, body), self.link, self.headline)
+        """These keys after an edit of the body alone (its images unchanged)."""
+        return ArticleKeys(self.card, digest(self.card, body, self.images), self.link,
+                           self.headline, self.images)
 
 
 def link_key(url: str, modified: dt.datetime | None) -> str:

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .imaging import ProcessedImage
 
 _Class = TypeVar("_Class", bound=type)
 
@@ -45,6 +48,9 @@ class FrontMatter:
     authors: tuple[str, ...] = ()
     image: str | None = None
     image_alt: str | None = None
+    image_caption: str | None = None
+    image_credit: str | None = None
+    image_focus: tuple[float, float] | None = None  # fractions of the width and height
     slug: str | None = None
     aliases: tuple[str, ...] = ()
     template: str | None = None
@@ -64,6 +70,8 @@ class ParsedSource:
     meta: FrontMatter
     body_html: str
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # (src as written, line) of each image of the body, in order
+    body_images: tuple[tuple[str, int | None], ...] = ()
 
 
 @quick_pickle
@@ -145,6 +153,14 @@ class Article(FrontMatterFields):
     bylines: tuple[Link, ...] = ()  # its authors' pages, in the front matter's order
     archive: tuple[Link, ...] = ()  # the year, month and day it was published, if dated
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    # (reference as written, the image) of its lead image and its body's local images
+    images: tuple[tuple[str, ProcessedImage], ...] = ()
+
+    @property
+    def lead_image(self) -> ProcessedImage | None:
+        """The lead image, processed; None for none, or for an image at another site."""
+        ref = self.meta.image
+        return next((image for written, image in self.images if written == ref), None)
 
 
 
@@ -251,6 +267,7 @@ class Catalog:
     templates: tuple[str | None, ...]  # front matter's `template:`
     aliases: tuple[tuple[str, ...], ...]
     tags: tuple[tuple[str, ...], ...]  # slugs
+    images: tuple[tuple[ProcessedImage, ...], ...]  # `Article.images`' images
 
     @staticmethod
     def _facts(article: Article) -> tuple[Any, ...]:
@@ -259,12 +276,13 @@ class Catalog:
         return (article.source, article.url, shared,
                 shared if modified is date else _zone_shared(modified),
                 article.meta.template, article.meta.aliases,
-                tuple(link.slug for link in article.tags))
+                tuple(link.slug for link in article.tags),
+                tuple(image for _, image in article.images))
 
     @classmethod
     def of(cls, articles: Iterable[Article]) -> Catalog:
         columns = tuple(zip(*map(cls._facts, articles), strict=True))
-        return cls(*columns) if columns else cls((), (), (), (), (), (), ())
+        return cls(*columns) if columns else cls(*((),) * len(fields(cls)))
 
     def arranged(self, order: Sequence[int], new: Catalog) -> Catalog:
         """The catalog of the articles in `order`: an index `i` >= 0 is this catalog's

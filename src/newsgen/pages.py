@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
+from .cache import CacheDamaged
 from .config import CONFIG_NAME, SiteConfig
 from .errors import ContentError
 from .feeds import (
@@ -31,12 +33,13 @@ from .feeds import (
     sitemap_entries,
     sitemap_files,
 )
+from .imaging import ProcessedImage, cache_folder
 from .keys import ArticleKeys, digest, unit_key
 from .models import Article, Card, Headline, Link, Listing, OutputFile, Pagination, Site
 from .render import ARTICLE_TEMPLATE, REDIRECT_TEMPLATE, PageRenderer
 from .search import SearchError, search_index_files, search_record
 from .site import page_count, page_items, pagination
-from .urls import ROBOTS_URL, alias_url, feed_url, url_to_path
+from .urls import IMAGES_URL, ROBOTS_URL, alias_url, feed_url, url_to_path
 
 HOME_SECTION_SIZE = 5  # cards in each section's block on the home page
 
@@ -49,6 +52,7 @@ class Plan:
     config: SiteConfig
     related: tuple[tuple[int, ...], ...]  # per article, the related articles it lists
     now: dt.datetime
+    cache_dir: Path = Path()  # where processed images' files are (`images.py`)
 
 
 @dataclass(frozen=True)
@@ -536,6 +540,51 @@ class RobotsFile(Unit):
         yield cls()
 
 
+@dataclass(frozen=True)
+class ImageFiles(Unit):
+    """The files of one processed image (`images.py`): its variants and crops, copied
+    from the cache, where they were made."""
+
+    image: ProcessedImage
+    cache_dir: Path = field(compare=False)
+
+    with_menu = False
+
+    @property
+    def ident(self) -> str:
+        return "image:" + self.image.key
+
+    def template(self) -> None:
+        return None
+
+    def shows(self) -> Shows:
+        return Shows()
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.image.key, *(f.url for f in (*self.image.files, *self.image.crops)))
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        folder = cache_folder(self.cache_dir, self.image.key)
+        made = []
+        for file in (*self.image.files, *self.image.crops):
+            try:
+                data = (folder / file.name).read_bytes()
+            except OSError:
+                raise CacheDamaged(f"the processed file {file.name} is missing") from None
+            made.append(OutputFile(url_to_path(IMAGES_URL + file.name), data,
+                                   self.image.label))
+        return made
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[ImageFiles]:
+        seen: set[str] = set()
+        for images in plan.site.catalog.images:
+            for image in images:
+                if image.key not in seen:
+                    seen.add(image.key)
+                    yield cls(image, plan.cache_dir)
+
+
 class UnitFailed(Exception):
     """A unit could not make its files for a reason the build reports as a problem (the
     search index without Pagefind working), not as a bug."""
@@ -697,7 +746,7 @@ def _shown(shows: Shows) -> tuple[int, ...]:
 # Every kind of output, in the order their files are claimed (and clashes reported).
 KINDS: tuple[type[Unit], ...] = (ArticlePage, ListingPage, ListingIndexPage, PeriodPage,
                                  HomePage, NotFoundPage, AliasRedirect, AtomFeed, SitemapFiles,
-                                 NewsSitemap, RobotsFile, SearchPage, SearchIndex)
+                                 NewsSitemap, RobotsFile, SearchPage, SearchIndex, ImageFiles)
 
 
 def plan_units(plan: Plan, kinds: Sequence[type[Unit]] = KINDS) -> list[Unit]:

@@ -18,13 +18,15 @@ from .full import (
     deferred_files,
     next_change,
     output_stamps,
+    process_images,
     published,
     render_units,
     unit_kinds,
     url_line_finder,
 )
+from .images import SiteImages, image_refs, static_sources
 from .keys import ArticleKeys
-from .models import ParsedEntry, ParsedSource, Site
+from .models import Article, ParsedEntry, ParsedSource, Site
 from .pages import KnownKeys, Plan, UnitKeyer, plan_units
 from .redirects import write_redirects
 from .render import PageRenderer, Theme, check_templates, site_theme
@@ -69,6 +71,7 @@ class ContentChange:
     entries: dict[str, ParsedEntry]  # source -> new entry, of the edited files still there
     body_only: bool
     warnings: tuple[ContentError, ...]  # the edited files' own
+    images: SiteImages  # of the published articles of the edited files
 
     def warnings_after(self, result: BuildResult) -> tuple[ContentError, ...]:
         """The warnings of the build `result` with the edited files' taken anew."""
@@ -90,16 +93,34 @@ class ContentChange:
                 return None
             if new is not None:
                 entries[source] = new
+            now_shown = new is not None and new.article is not None and bool(
+                published(frame, [new.article]))
             body_only = (body_only and new is not None and new.article is not None
-                         and _only_body_changed(old, new)
-                         and (source in shown) == bool(published(frame, [new.article])))
+                         and _only_body_changed(old, new) and (source in shown) == now_shown
+                         and _images_shown(old) == _images_shown(new))
         articles = [entry.article for entry in entries.values() if entry.article is not None]
+        added = tuple(published(frame, articles))
+        images = process_images(frame, cache, added)
         warnings = (*(w for entry in entries.values() for w in entry.problems),
-                    *check_schema(articles, frame.config.schema))
+                    *check_schema(articles, frame.config.schema), *images.problems)
         if any(not w.is_warning for w in warnings) or (warnings and frame.options.strict):
             return None  # the full build fails, naming every problem of the site
-        return cls(tuple(edited), frozenset(s for s in edited if s in shown),
-                   tuple(published(frame, articles)), entries, body_only, warnings)
+        return cls(tuple(edited), frozenset(s for s in edited if s in shown), added, entries,
+                   body_only, warnings, images)
+
+    def image_files(self, record: OutputRecord, site: Site) -> dict[str, str]:
+        """Each image file the site shows after this change, and the digest of its bytes."""
+        known = {**record.images, **self.images.files}
+        return {image.label: known[image.label]
+                for images in site.catalog.images for image in images}
+
+
+def _images_shown(entry: ParsedEntry | None) -> tuple[object, ...]:
+    """What decides an entry's processed images (besides the files themselves)."""
+    if entry is None or entry.article is None:
+        return ()
+    refs = tuple((ref, lead) for ref, _line, lead in image_refs(entry.article))
+    return (refs, entry.article.meta.image_focus) if refs else ()
 
 
 def _only_body_changed(old: ParsedEntry | None, new: ParsedEntry | None) -> bool:
@@ -261,8 +282,11 @@ class PatchedModel:
 
 def _patched_model(frame: Frame, record: OutputRecord, snapshot: SiteSnapshot,
                    change: ContentChange) -> PatchedModel | None:
-    site = reassemble(snapshot.site, set(change.removed), change.added, frame.config,
-                      keep=lambda article: StoredArticle.of(article, snapshot.bodies))
+    def keep(article: Article) -> StoredArticle:
+        images = change.images.by_article.get(article.source, ())
+        return StoredArticle.of(replace(article, images=images), snapshot.bodies)
+
+    site = reassemble(snapshot.site, set(change.removed), change.added, frame.config, keep=keep)
     if site is None or not site.articles:
         return None
     edited = set(change.edited)
@@ -308,7 +332,7 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     if model is None:
         return None
     site, bodies = model.site, snapshot.bodies
-    plan = Plan(site, frame.config, model.related, frame.now)
+    plan = Plan(site, frame.config, model.related, frame.now, cache.dir)
     units = plan_units(plan, unit_kinds(frame))
     renderer = PageRenderer(theme, site.sections)
     known = snapshot.known_keys or KnownKeys.of_build(
@@ -323,7 +347,9 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
     try:
         with OutputWriter(frame.out_dir, previous=dict(record.stamps),
                           line_of=url_line_finder(site)) as writer:
-            made = copy_statics(frame, record, writer, trusted=True)
+            image_files = change.image_files(record, site)
+            made = copy_statics(frame, record, writer, skip=static_sources(image_files),
+                                trusted=True)
             index = site.catalog.index
             made.update(render_units(
                 frame, record, writer, renderer, units, keys, site, None, problems,
@@ -345,7 +371,7 @@ def _patch_site(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sou
         key_frames=keyer.made.frames, manifest=manifest)
     patched.carry_locators(snapshot, set(site.catalog.sources) - set(change.edited))
     return _commit_patch(frame, cache, record, scan, change, model, patched, replace(
-        record, units=made, stamps=stamps), writer, redirects_added)
+        record, units=made, stamps=stamps, images=image_files), writer, redirects_added)
 
 
 def _commit_patch(frame: Frame, cache: BuildCache, record: OutputRecord, scan: SourceScan,

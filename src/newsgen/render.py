@@ -22,6 +22,7 @@ from .config import SiteConfig
 from .content import TEMPLATES_DIR, THEME_DIR
 from .dates import archive_links, day_name, local_day, locale_of, moment_name, period_start
 from .errors import ContentError, did_you_mean
+from .images import absolute_url, picture
 from .keys import digest
 from .models import (
     Article,
@@ -54,7 +55,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "to_home": "Go to the front page", "more": "More", "pages": "Pages",
         "articles": "articles", "feed": "Feed", "moved": "This page has moved",
         "to_content": "Skip to content", "authors": "Authors", "all_authors": "All authors",
-        "archive": "Archive",
+        "archive": "Archive", "photo": "Photo",
         # The search page's (search.html, whose script reads them from the form): plural
         # forms by Intl.PluralRules category, `{n}` the count, `{q}` the query.
         "search": "Search", "search_label": "Search the site", "search_button": "Search",
@@ -72,7 +73,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "to_home": "На главную", "more": "Все материалы раздела", "pages": "Страницы",
         "articles": "материалов", "feed": "Лента", "moved": "Страница переехала",
         "to_content": "К содержанию", "authors": "Авторы", "all_authors": "Все авторы",
-        "archive": "Архив",
+        "archive": "Архив", "photo": "Фото",
         "search": "Поиск", "search_label": "Поиск по сайту", "search_button": "Найти",
         "search_found_one": "Найден {n} материал", "search_found_few": "Найдено {n} материала",
         "search_found_many": "Найдено {n} материалов",
@@ -332,6 +333,39 @@ def _image_url(config: SiteConfig, image: str | None) -> str | None:
     return config.absolute("/" + image.lstrip("/"))
 
 
+@dataclass(frozen=True)
+class SocialImage:
+    """What `og:image` says of a page's image: its absolute URL, and, for a processed
+    image, its pixel size, type and alt text."""
+
+    url: str
+    width: int = 0
+    height: int = 0
+    mime: str = ""
+    alt: str = ""
+
+
+def social_image(config: SiteConfig, article: Article) -> SocialImage | None:
+    lead = article.lead_image
+    if lead is None:
+        url = _image_url(config, article.meta.image)
+        return SocialImage(url, alt=article.meta.image_alt or "") if url else None
+    social = lead.social
+    return SocialImage(absolute_url(config, social), social.width, social.height, social.mime,
+                       article.meta.image_alt or "")
+
+
+def _json_ld_images(config: SiteConfig, article: Article) -> list[str]:
+    """NewsArticle's `image`: the lead image's 16:9, 4:3 and 1:1 crops, as Google asks."""
+    lead = article.lead_image
+    if lead is not None and lead.crops:
+        return [absolute_url(config, crop) for crop in lead.crops]
+    if lead is not None:
+        return [absolute_url(config, lead.social)]
+    url = _image_url(config, article.meta.image)
+    return [url] if url else []
+
+
 def article_json_ld(config: SiteConfig, article: Article) -> Markup:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -353,9 +387,9 @@ def article_json_ld(config: SiteConfig, article: Article) -> Markup:
         data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
     else:
         data["author"] = {"@type": "Organization", "name": config.title}
-    image = _image_url(config, article.meta.image)
-    if image:
-        data["image"] = [image]
+    images = _json_ld_images(config, article)
+    if images:
+        data["image"] = images
     if article.tags:
         data["keywords"] = [t.name for t in article.tags]
     return to_json_ld(data)
@@ -420,9 +454,16 @@ class PageRenderer:
             "related": related,
             "article_json_ld": article_json_ld(self.config, article),
             "og_type": "article",
-            "image": _image_url(self.config, article.meta.image),
+            "image": social_image(self.config, article),
+            "lead_picture": self._lead_picture(article),
+            "robots": "max-image-preview:large",
             "feeds": [(article.section.name, feed_url(article.section.url))],
         })
+
+    @staticmethod
+    def _lead_picture(article: Article) -> Markup | None:
+        lead = article.lead_image
+        return picture(lead, article.meta.image_alt or "", lead=True) if lead else None
 
     def listing(self, template: str, listing: Listing, page: Pagination, items: list[Card]
                 ) -> OutputFile:
@@ -442,7 +483,8 @@ class PageRenderer:
             "items": items,
             "listing": listing,
             listing.kind: listing,
-            "image": _image_url(self.config, listing.image),
+            "image": (SocialImage(url) if (url := _image_url(self.config, listing.image))
+                      else None),
             "feeds": feeds,
         })
 

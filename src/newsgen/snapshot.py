@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from .cache import CacheDamaged, load_body, read_from_pack, write_pack
+from .images import page_body
 from .models import Article, Site
 
 
@@ -38,12 +39,13 @@ class BodyStore:
 
 
 class _BodyFromCache:
-    """`StoredArticle.body_html`: read from the cache each time a template or feed asks."""
+    """`StoredArticle.body_html`: read from the cache each time a template or feed asks,
+    its local images offered as `images.page_body` makes them."""
 
     def __get__(self, article: StoredArticle | None, owner: type | None = None) -> Any:
         if article is None:
             return self
-        return article.bodies.body(article.source)
+        return page_body(article.bodies.body(article.source), article.images)
 
     def __set__(self, article: StoredArticle, value: str) -> None:
         pass  # the body lives in the cache, not in the article

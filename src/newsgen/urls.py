@@ -13,6 +13,7 @@ NOT_FOUND_URL = "/404.html"
 SITEMAP_URL = "/sitemap.xml"
 NEWS_SITEMAP_URL = "/news-sitemap.xml"
 ROBOTS_URL = "/robots.txt"
+IMAGES_URL = "/images/"  # every processed image's files
 
 
 def section_url(slug: str) -> str:
