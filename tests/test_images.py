@@ -359,3 +359,35 @@ def test_a_phone_downloads_the_variant_its_screen_needs(site: SiteDir, browser: 
     assert sizes[1280][0].endswith("-800.webp")  # the column is 42rem: 672 px
     for _, _, shown_width, shown_height in sizes.values():
         assert abs(shown_height - shown_width * 1.5) < 2  # upright, no stretching
+
+
+def test_a_release_that_leaves_the_imaging_code_alone_encodes_no_image_again(
+        site: SiteDir, tmp_path: Path) -> None:
+    import os
+
+    import newsgen
+
+    newsroom(site)
+    release = tmp_path / "release"
+    package = release / "newsgen"
+    shutil.copytree(Path(newsgen.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(release), "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+
+    def build() -> dict[str, bytes]:
+        shutil.rmtree(site.out, ignore_errors=True)
+        done = run_newsgen("build", "--site", site.root, env=env)
+        assert done.returncode == 0, done.stderr
+        return _tree(site.out)
+
+    first, encoded = build(), _cache_files(site)
+    for module in ("images.py", "pages.py", "render.py"):  # how pages show images, not the files
+        with (package / module).open("a", encoding="utf-8") as code:
+            code.write("\n# changed in the next release\n")
+        assert build() == first
+        assert _cache_files(site) == encoded
+    with (package / "imaging.py").open("a", encoding="utf-8") as code:
+        code.write("\n# changed in the next release\n")
+    again = build()
+    assert set(_cache_files(site)) > set(encoded)  # every image encoded again, under new keys
+    assert len(again) == len(first)

@@ -35,13 +35,11 @@ from .imaging import (
     ProcessedImage,
     known_image,
 )
-from .keys import code_digest, digest, modules_run_by
+from .keys import image_key, image_salt
 from .models import ParsedSource
 from .site import slugify
 from .urls import IMAGES_URL
 
-IMAGING_ROOT = "imaging"
-IMAGING_LIBRARIES = ("pillow",)
 # The story column: 42rem (`--measure`), with 1rem of padding each side on a phone.
 SIZES = "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
 
@@ -125,20 +123,6 @@ def image_settings(config: SiteConfig) -> ImageSettings:
                          tuple(name.upper() for name in config.image_formats),
                          tuple(sorted((name.upper().replace("JPG", "JPEG"), value)
                                       for name, value in config.image_quality)))
-
-
-def image_salt(settings: ImageSettings) -> str:
-    """What every image's files depend on besides its bytes: the settings, the imaging
-    code and Pillow's version."""
-    return digest("image", repr(settings),
-                  code_digest(modules_run_by(IMAGING_ROOT), IMAGING_LIBRARIES))
-
-
-def image_key(salt: str, file_digest: str, label: str, url_prefix: str,
-              focus: tuple[float, float] | None) -> str:
-    """An image's key: its bytes, its name and its files' URLs (made from it and from
-    `url_prefix`), and, for a lead image, its crops' focus."""
-    return digest(salt, file_digest, PurePosixPath(label).stem, url_prefix, repr(focus))
 
 
 def images_url(config: SiteConfig) -> str:

@@ -15,6 +15,8 @@ found under its key is right by construction. The keys, from the bottom up:
 - `ArticleKeys`: per published article, the key of its card (every field but the body)
   and of the whole article, with what assembly derived from the whole site;
 - `tree_digest` and `static_key`: templates and static files;
+- `image_key`: a processed image's files, from its bytes, the image settings and the
+  imaging code (`modules_run_by(IMAGING_ROOT)`) with Pillow's version;
 - `unit_key`: a unit of output, from what the unit declares it shows (`pages.py`)."""
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from .models import quick_pickle
 
 if TYPE_CHECKING:
     from .config import SiteConfig
+    from .imaging import ImageSettings
     from .models import Article, FrontMatter
 
 PACKAGE = Path(__file__).parent
@@ -41,11 +44,13 @@ PACKAGE = Path(__file__).parent
 # and all the code that converts a body's Markdown to HTML.
 PARSING_ROOT = "content"
 MARKUP_ROOT = "markup"
+IMAGING_ROOT = "imaging"
 # The libraries whose versions shape the output, a parsed entry, and a converted body
 # (python-slugify makes the subheadings' ids).
 OUTPUT_LIBRARIES = ("markdown", "jinja2", "pyyaml", "python-slugify", "babel")
 PARSING_LIBRARIES = ("markdown", "pyyaml", "python-slugify")
 MARKUP_LIBRARIES = ("markdown", "python-slugify")
+IMAGING_LIBRARIES = ("pillow",)
 
 
 def digest(*parts: bytes | str) -> str:
@@ -178,6 +183,20 @@ def body_key(salt: str, text: str) -> str:
 def front_key(meta: FrontMatter) -> str:
     """An article's front matter, validated: what its cards show."""
     return digest(repr(meta))
+
+
+def image_salt(settings: ImageSettings) -> str:
+    """What every processed image depends on besides its bytes: the settings, the imaging
+    code and Pillow's version."""
+    return digest("image", repr(settings),
+                  code_digest(modules_run_by(IMAGING_ROOT), IMAGING_LIBRARIES))
+
+
+def image_key(salt: str, file_digest: str, label: str, url_prefix: str,
+              focus: tuple[float, float] | None) -> str:
+    """A processed image's key: its bytes, its name and its files' URLs (made from it and
+    from `url_prefix`), and, for a lead image, its crops' focus."""
+    return digest(salt, file_digest, PurePosixPath(label).stem, url_prefix, repr(focus))
 
 
 def static_key(file_digest: str, label: str) -> str:
