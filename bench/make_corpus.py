@@ -1,15 +1,25 @@
 """Write a deterministic newsroom-like newsgen site for benchmarking.
 
     python bench/make_corpus.py --articles 10000 --out bench/work/10000/site
+    python bench/make_corpus.py --articles 1000 --images --out bench/work/1000-images/site
 
 The same N always gives byte-identical files: everything comes from one seeded
 random.Random, dates are computed (not read from the clock) and files are written in
 a fixed order with "\n" line endings.
+
+With --images every article also gets a 3000x2000 JPEG lead image
+(static/img/lead-NNNNN.jpg, `image:` and `image_alt:` in its front matter) and every
+fifth article a 2000x1333 body image (static/img/body-NNNNN.jpg) as a paragraph of its
+own. The images come from seeded generators of their own, so the articles' text is
+otherwise the same with and without them, and the same N gives the same JPEG bytes
+(with the same Pillow and libjpeg).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import io
 import json
 import random
 import shutil
@@ -34,6 +44,29 @@ CODE_SHARE = 0.02
 RECURRING_HEADLINE_SHARE = 0.3
 HEADLINE_SLUG_MAX = 60  # plus "-NNNNN" stays under the 80-character slug limit
 
+# --images: photo-sized JPEGs, made from a few textures built once and varied per image.
+IMAGE_SEED = SEED + 1  # a stream of its own: the articles' text does not depend on it
+LEAD_IMAGE_SIZE = (3000, 2000)
+BODY_IMAGE_SIZE = (2000, 1333)
+BODY_IMAGE_EVERY = 5  # articles 0, 5, 10, ... get a body image
+IMAGE_QUALITY = 90
+IMAGE_TEXTURES = 4
+IMAGE_FOLDER = "img"  # under the site's static/, so the URLs are /img/...
+IMAGE_ALTS = (
+    "Участники встречи в зале заседаний",
+    "Вид на город с набережной",
+    "Пресс-конференция после переговоров",
+    "Очередь у входа в торговый центр",
+    "Площадь перед зданием правительства",
+    "Рабочие на строительной площадке",
+    "Трибуны стадиона перед матчем",
+    "Журналисты у здания суда",
+    "Delegates arrive for the summit",
+    "Traders on the floor of the exchange",
+    "A data centre outside the city",
+    "Fans in the stands before kick-off",
+)
+
 
 @dataclass(frozen=True)
 class Article:
@@ -46,6 +79,8 @@ class Article:
     slug: str
     author: str
     body: str
+    image: str | None = None  # the lead image's URL, e.g. /img/lead-00042.jpg
+    image_alt: str | None = None
 
 
 def all_tags() -> list[str]:
@@ -229,7 +264,9 @@ def article_file(article: Article) -> str:
         f"date: {article.date.isoformat()}\n"
         f"slug: {article.slug}\n"
         f"author: {yaml_string(article.author)}\n"
-        "---\n\n"
+        + (f"image: {article.image}\nimage_alt: {yaml_string(article.image_alt)}\n"
+           if article.image else "")
+        + "---\n\n"
         f"{article.body}"
     )
 
@@ -246,16 +283,121 @@ def site_config() -> str:
     )
 
 
-def write_corpus(article_count: int, out: Path) -> None:
+class ImageMaker:
+    """Photo-like JPEGs: smooth gradients and soft shapes under a film grain, so that they
+    compress like photographs (1-3 MB at 3000x2000, quality 90) rather than to nothing.
+
+    A few full-size textures are built once; each image is one of them shifted, tinted and
+    given grain of its own, which takes a fraction of the time of building one."""
+
+    def __init__(self) -> None:
+        rng = random.Random(IMAGE_SEED)
+        self.textures = [self.texture(rng) for _ in range(IMAGE_TEXTURES)]
+        width, height = LEAD_IMAGE_SIZE
+        # Grain wider and taller than an image: each image takes a window of it at an
+        # offset of its own. Its amplitude is what sets the files' size.
+        grain = self.noise(rng, width + 256, height + 256)
+        self.grain = grain.point(lambda v: 128 + (v - 128) * 14 // 128).convert("RGB")
+
+    @staticmethod
+    def noise(rng: random.Random, width: int, height: int):
+        from PIL import Image  # only --images needs Pillow
+
+        return Image.frombytes("L", (width, height), rng.randbytes(width * height))
+
+    def texture(self, rng: random.Random):
+        from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+        width, height = LEAD_IMAGE_SIZE
+        # Three linear gradients at random angles, one per channel: a smooth colour field.
+        gradient = Image.linear_gradient("L")
+        channels = [gradient.rotate(rng.uniform(0, 360), resample=Image.Resampling.BICUBIC)
+                    .crop((48, 48, 208, 208))
+                    .resize(LEAD_IMAGE_SIZE, Image.Resampling.BICUBIC) for _ in range(3)]
+        image = Image.merge("RGB", channels)
+        # Large soft shapes (drawn small, blurred and scaled up): what a scene is made of.
+        shapes = Image.new("RGB", (width // 10, height // 10))
+        draw = ImageDraw.Draw(shapes)
+        for _ in range(14):
+            x, y = rng.randrange(width // 10), rng.randrange(height // 10)
+            radius = rng.randrange(10, 80)
+            box = (x - radius, y - radius * 2 // 3, x + radius, y + radius * 2 // 3)
+            colour = tuple(rng.randrange(256) for _ in range(3))
+            (draw.ellipse if rng.random() < 0.6 else draw.rectangle)(box, fill=colour)
+        shapes = shapes.filter(ImageFilter.GaussianBlur(3)).resize(
+            LEAD_IMAGE_SIZE, Image.Resampling.BICUBIC)
+        image = Image.blend(image, shapes, 0.5)
+        # Mid-frequency texture in the luminance.
+        texture = self.noise(rng, width // 8, height // 8).filter(
+            ImageFilter.GaussianBlur(1)).resize(LEAD_IMAGE_SIZE, Image.Resampling.BICUBIC)
+        texture = texture.point(lambda v: 128 + (v - 128) * 40 // 128).convert("RGB")
+        return ImageChops.add(image, texture, 1.0, -128)
+
+    def jpeg(self, seed: str, size: tuple[int, int]) -> bytes:
+        from PIL import ImageChops
+
+        rng = random.Random(seed)  # a str seed is hashed with SHA-512: the same every run
+        width, height = LEAD_IMAGE_SIZE
+        image = ImageChops.offset(rng.choice(self.textures),
+                                  rng.randrange(width), rng.randrange(height))
+        gains = [rng.uniform(0.75, 1.15) for _ in range(3)]
+        image = image.point([min(255, int(v * gain)) for gain in gains for v in range(256)])
+        x, y = rng.randrange(256), rng.randrange(256)
+        image = ImageChops.add(image, self.grain.crop((x, y, x + width, y + height)),
+                               1.0, -128)
+        if size != LEAD_IMAGE_SIZE:
+            left = rng.randrange(width - size[0] + 1)
+            top = rng.randrange(height - size[1] + 1)
+            image = image.crop((left, top, left + size[0], top + size[1]))
+        output = io.BytesIO()
+        image.save(output, "JPEG", quality=IMAGE_QUALITY)
+        return output.getvalue()
+
+    def lead(self, index: int) -> bytes:
+        return self.jpeg(f"{IMAGE_SEED}-lead-{index}", LEAD_IMAGE_SIZE)
+
+    def body(self, index: int) -> bytes:
+        return self.jpeg(f"{IMAGE_SEED}-body-{index}", BODY_IMAGE_SIZE)
+
+
+def with_images(article: Article, images: ImageMaker, static: Path) -> Article:
+    """The article with its lead image (and every fifth one a body image) written to
+    `static`/img/ and referred to from its front matter and body."""
+    rng = random.Random(f"{IMAGE_SEED}-alt-{article.index}")
+    lead = f"lead-{article.index:05d}.jpg"
+    (static / lead).write_bytes(images.lead(article.index))
+    body = article.body
+    if article.index % BODY_IMAGE_EVERY == 0:
+        name = f"body-{article.index:05d}.jpg"
+        (static / name).write_bytes(images.body(article.index))
+        # After the first two paragraphs (every body starts with two), as a paragraph of
+        # its own.
+        first, second, rest = body.split("\n\n", 2)
+        picture = f"![{rng.choice(IMAGE_ALTS)}](/{IMAGE_FOLDER}/{name})"
+        body = "\n\n".join((first, second, picture, rest))
+    return dataclasses.replace(article, image=f"/{IMAGE_FOLDER}/{lead}",
+                               image_alt=rng.choice(IMAGE_ALTS), body=body)
+
+
+def write_corpus(article_count: int, out: Path, images: bool = False) -> None:
     content = out / "content"
     if content.exists():
         shutil.rmtree(content)  # a smaller N must not leave articles of a larger one behind
+    static = out / "static" / IMAGE_FOLDER
+    if static.exists():
+        shutil.rmtree(static)
     out.mkdir(parents=True, exist_ok=True)
     (out / "newsgen.yaml").write_text(site_config(), encoding="utf-8", newline="\n")
     writer = ArticleWriter(article_count)
+    image_maker = None
+    if images:
+        image_maker = ImageMaker()
+        static.mkdir(parents=True)
     made_folders: set[Path] = set()
     for index in range(article_count):
         article = writer.article(index)
+        if image_maker is not None:
+            article = with_images(article, image_maker, static)
         folder = content / slugify(article.section)
         if folder not in made_folders:
             folder.mkdir(parents=True, exist_ok=True)
@@ -268,10 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, required=True, help="number of articles (N)")
     parser.add_argument("--out", type=Path, required=True, help="site folder to write")
+    parser.add_argument("--images", action="store_true",
+                        help="also give every article a lead image, every fifth a body image")
     args = parser.parse_args(argv)
     if not 1 <= args.articles <= 99_999 + 1:
         parser.error("--articles must be between 1 and 100000 (file names have 5 digits)")
-    write_corpus(args.articles, args.out)
+    write_corpus(args.articles, args.out, images=args.images)
     return 0
 
 

@@ -8,12 +8,21 @@ Both projects are set up to write the same page set as newsgen: articles at
 of tags /tags/, the home page / and the site feed /feed.xml (50 newest entries with
 full content, like newsgen's). Section and tag slugs are python-slugify's, the
 rule newsgen follows.
+
+A site with images (static/img/, `image:` in front matter, `![alt](/img/...)` in bodies)
+gives Hugo the images as assets (assets/img/, hard links where possible) and templates
+that make what newsgen makes of them: every width of `image_widths` up to the original's
+in JPEG and in each of `image_formats`, at `image_quality`, Lanczos, as <picture> markup
+(the lead image in page.html, body images through the render hook), and for each lead
+image three centred crops of 1200 px wide (16:9, 4:3, 1:1) for JSON-LD. Pelican gets no
+images: it is not part of that comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -27,6 +36,12 @@ BENCH = Path(__file__).resolve().parent
 THEMES = BENCH / "themes"
 PER_PAGE = 20
 FEED_SIZE = 50
+# newsgen's image settings and their defaults (newsgen.yaml: image_widths, image_formats,
+# image_quality).
+IMAGE_WIDTHS = [480, 800, 1200, 1600]
+IMAGE_FORMATS = ["webp"]
+IMAGE_QUALITY = {"jpeg": 82, "webp": 80}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff"}
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -44,6 +59,9 @@ class SiteInfo:
     language: str
     timezone: str
     sections: list[str]
+    image_widths: list[int]
+    image_formats: list[str]
+    image_quality: dict[str, int]
 
 
 def read_site(site: Path) -> SiteInfo:
@@ -54,7 +72,19 @@ def read_site(site: Path) -> SiteInfo:
         language=config.get("language", "en"),
         timezone=config.get("timezone", "UTC"),
         sections=list(config.get("sections", [])),
+        image_widths=list(config.get("image_widths", IMAGE_WIDTHS)),
+        image_formats=list(config.get("image_formats", IMAGE_FORMATS)),
+        image_quality={**IMAGE_QUALITY, **config.get("image_quality", {})},
     )
+
+
+def site_images(site: Path) -> list[Path]:
+    """The image files under the site's static/, relative to it."""
+    static = site / "static"
+    if not static.is_dir():
+        return []
+    return sorted(path.relative_to(static) for path in static.rglob("*")
+                  if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def read_articles(site: Path) -> Iterator[SourceArticle]:
@@ -200,10 +230,33 @@ def hugo_article(article: SourceArticle) -> str:
         "author": meta["author"],
         "lede": meta["lede"],
     }
+    if meta.get("image"):
+        # A path under assets/ (what resources.Get takes): /img/x.jpg -> img/x.jpg.
+        values["image"] = meta["image"].lstrip("/")
+        values["image_alt"] = meta.get("image_alt") or ""
     return hugo_front_matter(values) + "\n" + article.body
 
 
-def hugo_config(site: SiteInfo) -> str:
+def hugo_format(name: str) -> str:
+    # newsgen names formats as Pillow does (jpeg); Hugo's image options say jpg.
+    return "jpg" if name.lower() in ("jpeg", "jpg") else name.lower()
+
+
+def hugo_image_params(site: SiteInfo) -> str:
+    quality = {hugo_format(name): value for name, value in site.image_quality.items()}
+    quality_lines = "".join(f"{name} = {value}\n" for name, value in sorted(quality.items()))
+    return f"""
+[params.images]
+# newsgen's image_widths, image_formats and image_quality (read by _partials/picture.html).
+widths = {json.dumps(site.image_widths)}
+formats = {json.dumps([hugo_format(name) for name in site.image_formats])}
+crops = ["1200x675", "1200x900", "1200x1200"]
+
+[params.images.quality]
+{quality_lines}"""
+
+
+def hugo_config(site: SiteInfo, images: bool = False) -> str:
     return f"""\
 baseURL = {json.dumps(site.base_url + "/")}
 locale = {json.dumps(site.language)}
@@ -249,14 +302,27 @@ codeFences = false
 
 [markup.goldmark.renderer]
 unsafe = false
-"""
+""" + (hugo_image_params(site) if images else "")
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)  # a corpus's images are gigabytes: no second copy
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def write_hugo_project(site: Path, out: Path) -> int:
     info = read_site(site)
     fresh_folder(out)
     shutil.copytree(THEMES / "hugo" / "layouts", out / "layouts")
-    (out / "hugo.toml").write_text(hugo_config(info), encoding="utf-8")
+    images = site_images(site)
+    (out / "hugo.toml").write_text(hugo_config(info, images=bool(images)), encoding="utf-8")
+    # As assets, so that templates can process them (resources.Get); each is published
+    # only where a template uses it, the original as newsgen copies static/ to its output.
+    for image in images:
+        link_or_copy(site / "static" / image, out / "assets" / image)
     content = out / "content"
     sections: set[str] = set()
     tags: set[str] = set()

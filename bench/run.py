@@ -4,10 +4,16 @@
     python bench/run.py --articles 100000 --only newsgen-cold
     python bench/run.py --articles 1000 --markdown    # also print a table for bench/README.md
     python bench/run.py --articles 10000 --newsgen-from HEAD   # time a committed newsgen
+    python bench/run.py --articles 1000 --images --repeat 2    # lead and body images
 
 Corpora and outputs go to bench/work/<N>/; the peers live in bench/.venv-peers (made on
 first use). Scenarios run alternately within each round, so that a slow spell of the
 machine hits every tool alike. Each run is wrapped in /usr/bin/time -v for its peak RSS.
+
+With --images the corpus (bench/work/<N>-images/) gives every article a lead image and
+every fifth a body image, and each round times newsgen's cold build, Hugo's (both with
+their image caches removed, so that every variant is encoded) and newsgen's no-change
+rebuild.
 """
 
 from __future__ import annotations
@@ -57,6 +63,10 @@ SCENARIOS = (
     "hugo-nochange",
 )
 TOOLS = ("newsgen", "pelican", "hugo")
+# --images: the same work from both tools (every width and format of every image, the
+# lead images' crops), then what newsgen's next build costs when nothing changed.
+IMAGE_SCENARIOS = ("newsgen-cold", "hugo-cold", "newsgen-nochange")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif")
 
 
 # --- setup ---------------------------------------------------------------------------
@@ -166,25 +176,34 @@ class Corpus:
         return self.root / "logs"
 
 
-def prepare_corpus(articles: int, with_peers: bool) -> Corpus:
-    """Write the corpus (and the peer projects) unless the same generator already did."""
-    corpus = Corpus(articles, WORK / str(articles))
+def corpus_root(articles: int, images: bool = False) -> Path:
+    return WORK / (f"{articles}-images" if images else str(articles))
+
+
+def prepare_corpus(articles: int, with_peers: bool, images: bool = False) -> Corpus:
+    """Write the corpus (and the peer projects) unless the same generator already did.
+
+    A corpus with images gets a Hugo project only: Pelican is not part of that comparison."""
+    corpus = Corpus(articles, corpus_root(articles, images))
     generator = [BENCH / "make_corpus.py", BENCH / "corpus_words.py"]
-    site_digest = files_digest(generator, f"articles={articles}")
+    site_digest = files_digest(generator, f"articles={articles}" + (" images" if images else ""))
     site_stamp = corpus.root / "site.stamp"
     if not up_to_date(site_stamp, site_digest):
-        print(f"writing the {articles:,}-article corpus", flush=True)
+        kind = "-article corpus with images" if images else "-article corpus"
+        print(f"writing the {articles:,}{kind}", flush=True)
         site_stamp.unlink(missing_ok=True)
-        make_corpus.write_corpus(articles, corpus.site)
+        make_corpus.write_corpus(articles, corpus.site, images=images)
         site_stamp.write_text(site_digest)
     if with_peers:
         converter = [BENCH / "peers.py", *(p for p in (BENCH / "themes").rglob("*") if p.is_file())]
         peers_digest = files_digest(converter, site_digest)
         peers_stamp = corpus.root / "peers.stamp"
         if not up_to_date(peers_stamp, peers_digest):
-            print(f"converting the {articles:,}-article corpus for Pelican and Hugo", flush=True)
+            names = "Hugo" if images else "Pelican and Hugo"
+            print(f"converting the {articles:,}-article corpus for {names}", flush=True)
             peers_stamp.unlink(missing_ok=True)
-            peers.write_pelican_project(corpus.site, corpus.pelican_project)
+            if not images:
+                peers.write_pelican_project(corpus.site, corpus.pelican_project)
             peers.write_hugo_project(corpus.site, corpus.hugo_project)
             peers_stamp.write_text(peers_digest)
     corpus.logs.mkdir(parents=True, exist_ok=True)
@@ -431,6 +450,8 @@ class Runner:
         return pelican_build(self.corpus, log)
 
     def hugo_cold(self, log: Path) -> Measurement:
+        # Hugo keeps processed images in <project>/resources/_gen/images and other file
+        # caches in its cacheDir: both go, so that a corpus with images is encoded again.
         clear_for_cold_build(self.corpus.output("hugo"), self.corpus.root / "hugo-cache",
                              self.corpus.hugo_project / "resources",
                              self.corpus.hugo_project / ".hugo_build.lock")
@@ -517,11 +538,18 @@ def compare_page_sets(corpus: Corpus, tools: Iterable[str]) -> tuple[dict[str, i
 @dataclass
 class CorpusResult:
     articles: int
+    images: bool = False
     timings: dict[str, list[Measurement]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     page_counts: dict[str, int] = field(default_factory=dict)
     page_problems: list[str] = field(default_factory=list)
     extra_pages: int = 0  # newsgen's author and archive pages (`READER_EXTRAS`)
+    # --images: tool -> (files, bytes) of the image files written besides the originals
+    image_files: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.articles:,}" + (" (images)" if self.images else "")
 
     def median(self, scenario: str) -> float | None:
         runs = self.timings.get(scenario)
@@ -557,6 +585,11 @@ def target_checks(result: CorpusResult) -> list[str]:
     """The SPEC §7 targets that this corpus size speaks to."""
     checks: list[tuple[str, bool]] = []
     ratio = dict(ratios(result))
+    if result.images:  # the image comparison's own target, not SPEC §7's
+        if result.articles == 1000 and "Hugo cold / newsgen cold" in ratio:
+            checks.append(("cold build with images at least as fast as Hugo's",
+                           ratio["Hugo cold / newsgen cold"] >= 1))
+        return [f"  {'met    ' if ok else 'MISSED '} {label}" for label, ok in checks]
     if result.articles == 10_000:
         if "Pelican cold / newsgen cold" in ratio:
             checks.append(("cold build ≥ 4× faster than Pelican",
@@ -577,7 +610,8 @@ def target_checks(result: CorpusResult) -> list[str]:
 
 
 def print_result(result: CorpusResult, rounds: int) -> None:
-    print(f"\n== {result.articles:,} articles, {rounds} round(s) ==")
+    with_images = " with images" if result.images else ""
+    print(f"\n== {result.articles:,} articles{with_images}, {rounds} round(s) ==")
     print(f"{'scenario':<18} {'median s':>9} {'min s':>8} {'max s':>8} {'peak RSS MB':>12} "
           f"{'all procs MB':>13}")
     for scenario, runs in result.timings.items():
@@ -598,9 +632,13 @@ def print_result(result: CorpusResult, rounds: int) -> None:
               else "page sets match")
         if result.extra_pages:
             print(f"newsgen's author and archive pages besides: {result.extra_pages:,}")
+    if result.image_files:
+        print("image files written besides the originals: " + ", ".join(
+            f"{tool} {files:,} ({size / 1e6:,.0f} MB)"
+            for tool, (files, size) in result.image_files.items()))
     checks = target_checks(result)
     if checks:
-        print("targets (SPEC §7):")
+        print("targets:" if result.images else "targets (SPEC §7):")
         print("\n".join(checks))
 
 
@@ -610,13 +648,13 @@ def markdown_table(results: list[CorpusResult]) -> str:
              "| ---: | --- | ---: | ---: | ---: |"]
     for result in results:
         for scenario in result.timings:
-            lines.append(f"| {result.articles:,} | {scenario} | {result.median(scenario):.2f} "
+            lines.append(f"| {result.label} | {scenario} | {result.median(scenario):.2f} "
                          f"| {result.peak_mb(scenario):.0f} "
                          f"| {result.peak_total_mb(scenario):.0f} |")
     ratio_lines = []
     for result in results:
         for label, value in ratios(result):
-            ratio_lines.append(f"| {result.articles:,} | {label} | {value:.1f}× |")
+            ratio_lines.append(f"| {result.label} | {label} | {value:.1f}× |")
     if ratio_lines:
         lines += ["", "| articles | ratio | value |", "| ---: | --- | ---: |", *ratio_lines]
     return "\n".join(lines)
@@ -627,6 +665,7 @@ def save_results(results: list[CorpusResult], newsgen_version: str) -> Path:
     data = [{
         "newsgen": newsgen_version,
         "articles": result.articles,
+        **({"images": True, "image_files": result.image_files} if result.images else {}),
         "timings": {scenario: [vars(m) for m in runs] for scenario, runs in result.timings.items()},
         "failures": result.failures,
         "page_counts": result.page_counts,
@@ -639,17 +678,32 @@ def save_results(results: list[CorpusResult], newsgen_version: str) -> Path:
 # --- main ------------------------------------------------------------------------------
 
 
+def image_files(corpus: Corpus, tool: str) -> tuple[int, int]:
+    """How many image files, and how many bytes, a tool wrote besides the site's own
+    images (which both copy to the output as they are)."""
+    output = corpus.output(tool)
+    static = corpus.site / "static"
+    files = size = 0
+    for path in output.rglob("*"):
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file() \
+                and not (static / path.relative_to(output)).exists():
+            files += 1
+            size += path.stat().st_size
+    return files, size
+
+
 def benchmark(articles: int, scenarios: list[str], rounds: int,
-              newsgen_source: Path | None) -> CorpusResult:
+              newsgen_source: Path | None, images: bool = False) -> CorpusResult:
     tools = [tool for tool in TOOLS if any(s.startswith(tool + "-") for s in scenarios)]
-    corpus = prepare_corpus(articles, with_peers=bool({"pelican", "hugo"} & set(tools)))
-    result = CorpusResult(articles)
+    corpus = prepare_corpus(articles, with_peers=bool({"pelican", "hugo"} & set(tools)),
+                            images=images)
+    result = CorpusResult(articles, images=images)
     runner = Runner(corpus, newsgen_source)
     for round_number in range(1, rounds + 1):
         for scenario in scenarios:
             if scenario in result.failures:
                 continue
-            print(f"[{articles:,}] round {round_number}/{rounds}: {scenario} … ",
+            print(f"[{result.label}] round {round_number}/{rounds}: {scenario} … ",
                   end="", flush=True)
             try:
                 measurement = runner.run(scenario, round_number)
@@ -664,6 +718,9 @@ def benchmark(articles: int, scenarios: list[str], rounds: int,
         result.page_counts, result.page_problems = compare_page_sets(corpus, tools)
     if corpus.output("newsgen").exists():
         result.extra_pages = extra_pages(corpus.output("newsgen"))
+    if images:
+        result.image_files = {tool: image_files(corpus, tool) for tool in tools
+                              if corpus.output(tool).exists()}
     return result
 
 
@@ -686,6 +743,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "instead of the working tree")
     parser.add_argument("--markdown", action="store_true",
                         help="also print a Markdown table for bench/README.md")
+    parser.add_argument("--images", action="store_true",
+                        help="a corpus with lead and body images (bench/work/<N>-images/): "
+                             f"runs {', '.join(IMAGE_SCENARIOS)}")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -694,7 +754,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    scenarios = [s for s in SCENARIOS if s in (args.only or SCENARIOS)]
+    if args.images:
+        # In this order within each round: newsgen cold, Hugo cold, newsgen no-change.
+        scenarios = [s for s in IMAGE_SCENARIOS if s in (args.only or IMAGE_SCENARIOS)]
+    else:
+        scenarios = [s for s in SCENARIOS if s in (args.only or SCENARIOS)]
     newsgen_source, newsgen_version = None, "working tree"
     if args.newsgen_from:
         newsgen_source, commit = newsgen_snapshot(args.newsgen_from)
@@ -711,7 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(not s.startswith("newsgen-") for s in scenarios):
         ensure_peers_venv()
     warn_if_busy()
-    results = [benchmark(articles, scenarios, args.repeat, newsgen_source)
+    results = [benchmark(articles, scenarios, args.repeat, newsgen_source, args.images)
                for articles in args.articles]
     warn_if_busy()
     for result in results:
