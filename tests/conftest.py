@@ -12,7 +12,7 @@ import sys
 import textwrap
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,35 @@ def run_newsgen(*args: str | Path, cwd: Path | None = None,
     """Run the real command line in a subprocess, as CI and editors do."""
     return subprocess.run([sys.executable, "-m", "newsgen", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, env=env, timeout=300)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (relative POSIX path -> bytes)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def next_release(site: SiteDir, folder: Path) -> tuple[Path, Callable[[], dict[str, bytes]]]:
+    """A copy of the newsgen package in `folder`, as another release of it would be
+    installed, and a build of `site` from scratch with it (`python -m newsgen` with
+    `PYTHONPATH=folder`) that returns the output's files."""
+    import shutil
+
+    import newsgen
+
+    package = folder / "newsgen"
+    shutil.copytree(Path(newsgen.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(folder),
+           "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
+
+    def build() -> dict[str, bytes]:
+        shutil.rmtree(site.out, ignore_errors=True)
+        done = run_newsgen("build", "--site", site.root, env=env)
+        assert done.returncode == 0, done.stderr
+        return tree(site.out)
+
+    return package, build
 
 
 def current_nu_checker() -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import NOW, SiteDir, run_newsgen
+from conftest import NOW, SiteDir, next_release
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -584,17 +584,6 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
                 assert twins.kind in ("patch", "nothing"), (kind, n, value)
 
 
-def _release_of_newsgen(folder: Path) -> Path:
-    """A copy of the newsgen package, as another release of it would be installed: what
-    `python -m newsgen` runs with `PYTHONPATH=folder`."""
-    import newsgen
-
-    package = folder / "newsgen"
-    shutil.copytree(Path(newsgen.__file__).parent, package,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return package
-
-
 def _body_packs(site: SiteDir) -> set[str]:
     return {p.name for p in (site.root / CACHE_DIR / "bodies").iterdir()
             if not p.name.startswith(".")}
@@ -605,15 +594,7 @@ def test_a_release_that_leaves_the_markdown_code_alone_converts_no_body_again(
     for number in range(3):
         site.add(f"a{number}", title=f"Статья {number}", body=f"## Подзаголовок\n\nТекст {number}.")
     release = tmp_path / "release"
-    package = _release_of_newsgen(release)
-    env = {**os.environ, "PYTHONPATH": str(release), "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
-
-    def build() -> dict[str, bytes]:
-        shutil.rmtree(site.out, ignore_errors=True)
-        done = run_newsgen("build", "--site", site.root, env=env)
-        assert done.returncode == 0, done.stderr
-        return tree(site.out)
-
+    package, build = next_release(site, release)
     first, packs = build(), _body_packs(site)
     assert packs
     # The next release changes the pages' code, then how front matter is read: every

@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import NOW, SiteDir, run_newsgen, serving
+from conftest import NOW, SiteDir, next_release, run_newsgen, serving, tree
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser
 
@@ -294,11 +294,6 @@ def test_a_changed_image_re_encodes_its_own_files_and_re_renders_only_pages_show
     assert not [name for name in _variant_files(site) if "karta" in name and "-900." in name]
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def test_images_are_the_same_bytes_whatever_jobs_says_and_with_or_without_cache(
         site: SiteDir, tmp_path: Path) -> None:
     newsroom(site)
@@ -307,7 +302,7 @@ def test_images_are_the_same_bytes_whatever_jobs_says_and_with_or_without_cache(
     shutil.rmtree(site.root / ".newsgen-cache")
     build_site(BuildOptions(site_dir=site.root, out_dir=tmp_path / "two", now=NOW, jobs=2))
     build_site(BuildOptions(site_dir=site.root, out_dir=tmp_path / "cached", now=NOW, jobs=2))
-    assert _tree(tmp_path / "one") == _tree(tmp_path / "two") == _tree(tmp_path / "cached")
+    assert tree(tmp_path / "one") == tree(tmp_path / "two") == tree(tmp_path / "cached")
 
 
 def test_image_settings_choose_the_widths_and_formats_and_avif_is_opt_in(site: SiteDir) -> None:
@@ -363,23 +358,8 @@ def test_a_phone_downloads_the_variant_its_screen_needs(site: SiteDir, browser: 
 
 def test_a_release_that_leaves_the_imaging_code_alone_encodes_no_image_again(
         site: SiteDir, tmp_path: Path) -> None:
-    import os
-
-    import newsgen
-
     newsroom(site)
-    release = tmp_path / "release"
-    package = release / "newsgen"
-    shutil.copytree(Path(newsgen.__file__).parent, package,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    env = {**os.environ, "PYTHONPATH": str(release), "SOURCE_DATE_EPOCH": str(int(NOW.timestamp()))}
-
-    def build() -> dict[str, bytes]:
-        shutil.rmtree(site.out, ignore_errors=True)
-        done = run_newsgen("build", "--site", site.root, env=env)
-        assert done.returncode == 0, done.stderr
-        return _tree(site.out)
-
+    package, build = next_release(site, tmp_path / "release")
     first, encoded = build(), _cache_files(site)
     for module in ("images.py", "pages.py", "render.py"):  # how pages show images, not the files
         with (package / module).open("a", encoding="utf-8") as code:
