@@ -65,6 +65,13 @@ def newsroom(site: SiteDir) -> None:
              date="2026-11-23T10:00:00+03:00", image="img/small.jpg", image_alt="Зал")
 
 
+def built_newsroom(site: SiteDir) -> str:
+    """The newsroom built; its article page's HTML."""
+    newsroom(site)
+    site.build()
+    return site.page(ARTICLE_URL)
+
+
 def attribute(tag: str, name: str) -> str | None:
     found = re.search(rf' {name}="([^"]*)"', tag)
     return html.unescape(found.group(1)) if found else None
@@ -81,9 +88,7 @@ def output_file(site: SiteDir, url: str) -> Path:
 
 def test_each_image_is_published_in_its_variants_at_their_real_sizes_with_no_metadata(
         site: SiteDir) -> None:
-    newsroom(site)
-    site.build()
-    page = site.page(ARTICLE_URL)
+    page = built_newsroom(site)
     pictures = re.findall(r"<picture>.*?</picture>", page, re.DOTALL)
     assert len(pictures) == 2  # the lead photo and the PNG; the SVG is an <img> as it is
     for markup in pictures:
@@ -121,9 +126,7 @@ def test_each_image_is_published_in_its_variants_at_their_real_sizes_with_no_met
 
 def test_pages_offer_the_lead_image_first_and_body_images_when_they_come_near(
         site: SiteDir) -> None:
-    newsroom(site)
-    site.build()
-    page = site.page(ARTICLE_URL)
+    page = built_newsroom(site)
     lead_figure = re.search(r'<figure class="lead-image">.*?</figure>', page, re.DOTALL)
     assert lead_figure is not None
     lead = re.search(r"<img [^>]*>", lead_figure.group(0)).group(0)  # type: ignore[union-attr]
@@ -139,9 +142,7 @@ def test_pages_offer_the_lead_image_first_and_body_images_when_they_come_near(
 
 
 def test_search_engines_and_social_cards_get_a_large_image_and_its_crops(site: SiteDir) -> None:
-    newsroom(site)
-    site.build()
-    page = site.page(ARTICLE_URL)
+    page = built_newsroom(site)
     meta = dict(re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)">', page))
     with Image.open(output_file(site, meta["og:image"])) as card:
         assert card.width >= 1200 and card.format == "JPEG"

@@ -199,6 +199,9 @@ def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, bodies: K
 # quotes, escaped).
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+# What a Markdown text that shows an image holds: looked for in every body parsed, so
+# without lowering a copy of each.
+_IMAGE_IN_TEXT = re.compile(r"!\[|<img", re.IGNORECASE)
 BODY_LINE = "(body)"  # key_lines' entry for the body's first line
 
 
@@ -207,7 +210,7 @@ def img_attributes(tag: str) -> dict[str, str]:
 
 
 def _may_show_images(text: str) -> bool:
-    return "![" in text or "<img" in text.lower()
+    return _IMAGE_IN_TEXT.search(text) is not None
 
 
 def body_images(body: str, text: str, first_line: int) -> tuple[tuple[str, int | None], ...]:
