@@ -405,15 +405,19 @@ def test_an_incremental_build_never_writes_through_a_link_in_the_output(site: Si
 
 
 def test_time_alone_changes_what_depends_on_it(site: SiteDir, tmp_path: Path) -> None:
-    """Nothing edited, but the clock moved: the news sitemap's 48 hours and an embargo."""
+    """Nothing edited, but the clock moved: the news sitemap's 48 hours, Dzen's three
+    days and an embargo."""
     import datetime as dt
 
     newsroom(site)
     site.add("later", title="Под эмбарго", section="Политика", lede="Позже.",
              date="2026-11-26T09:00:00")
     site.add("recent", title="Свежее", section="Спорт", lede="Вчера.", date="2026-11-24T20:00:00")
+    site.write("newsgen.yaml", site.root.joinpath("newsgen.yaml").read_text("utf-8")
+               + "feeds: {dzen: true}\n")
     site.build()
     assert "/sport/svezhee/" in site.page("/news-sitemap.xml")
+    assert "/sport/svezhee/" in site.page("/feeds/dzen.xml")
     assert not (site.out / "politika/pod-embargo/index.html").exists()
     later = NOW + dt.timedelta(days=3)
     result = site.build(now=later)
@@ -422,6 +426,8 @@ def test_time_alone_changes_what_depends_on_it(site: SiteDir, tmp_path: Path) ->
                cache=BuildCache(site.root, directory=tmp_path / "empty"))
     assert tree(site.out) == tree(fresh)
     assert "/sport/svezhee/" not in site.page("/news-sitemap.xml")
+    assert "/sport/svezhee/" not in site.page("/feeds/dzen.xml")
+    assert "/politika/pod-embargo/" in site.page("/feeds/dzen.xml")
     assert (site.out / "politika/pod-embargo/index.html").is_file()
     again = site.build(now=later)
     assert again.files == result.files and again.warnings == result.warnings
@@ -450,7 +456,7 @@ TITLES = ["Выборы", "Бюджет", "Матч", "Погода", "Выбо�
 EDIT = st.one_of(
     st.tuples(st.just("body"), st.integers(0, 7), st.sampled_from(
         ["Новый текст.", "## Итог\n\nСчёт *изменился*.", "Текст со [ссылкой](/politika/).",
-         "| a | b |\n| - | - |\n| 1 | 2 |"])),
+         "| a | b |\n| - | - |\n| 1 | 2 |", "https://t.me/rian_ru/5\n\nhttps://youtu.be/short"])),
     st.tuples(st.just("title"), st.integers(0, 7), st.sampled_from(TITLES)),
     st.tuples(st.just("tags"), st.integers(0, 7), st.sampled_from(
         [[], ["Выборы"], ["Выборы", "Москва"], ["Футбол", "Москва"]])),
@@ -481,8 +487,8 @@ EDIT = st.one_of(
        mode=st.sampled_from(["from disk", "warm", "watched"]), search=st.booleans())
 def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
         edits: list[tuple[str, object, object]], mode: str, search: bool) -> None:
-    """Bodies, headlines, ledes, tags, dates, sections, slugs, bylines, corrections,
-    images, drafts, expiries, new, deleted and moved files, static files and templates, in
+    """Bodies (embeds among them), headlines, ledes, tags, dates, sections, slugs, bylines,
+    corrections, images, drafts, expiries, new, deleted and moved files, static files and templates, in
     any order, on every kind of output (author pages, archives and the search index
     among them): after each, the cached build (from the cache on disk, in a warm process, or
     in a warm process told what changed, as `serve` is) equals a build without cache, byte
@@ -495,6 +501,7 @@ def test_any_sequence_of_edits_gives_the_same_bytes_as_a_build_without_cache(
         # archive come with the bylines and dates the edits change); without, faster.
         site.write("newsgen.yaml", "title: Тестовые новости\nbase_url: https://news.example.org/\n"
                    f"language: ru\ntimezone: Europe/Moscow\nper_page: 3\nsearch: {search}\n"
+                   "feeds: {yandex_news: true, dzen: true}\n"
                    .replace("True", "true").replace("False", "false"))
         def fresh(n: int, day: int) -> dict[str, object]:
             return {"title": TITLES[n % 4] + f" {n}", "body": f"Текст {n}.",

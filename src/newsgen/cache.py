@@ -45,7 +45,7 @@ from .keys import (
 from .models import quick_pickle
 
 CACHE_DIR = ".newsgen-cache"
-FORMAT = b"newsgen-cache-7\n"  # raised whenever the layout of an entry changes
+FORMAT = b"newsgen-cache-8\n"  # raised whenever the layout of an entry changes
 CHECKSUM_SIZE = 16
 SHARDS = "0123456789abcdef"
 # A file changed within this many seconds of being looked at may change again without its

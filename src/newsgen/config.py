@@ -50,6 +50,20 @@ class AuthorProfile:
 
 
 @dataclass(frozen=True)
+class AggregatorFeeds:
+    """The RSS feeds written for news aggregators (`feeds:` in the config), each as the
+    number of days of articles it carries, None when it is off (`aggregators.py`)."""
+
+    yandex_news: int | None = None
+    dzen: int | None = None
+
+
+# Each aggregator feed, and the days of articles its aggregator reads (`aggregators.py`
+# gives the sources).
+AGGREGATOR_DAYS = {"yandex_news": 8, "dzen": 3}
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str = "newsgen"
     base_url: str = "http://localhost:8000/"
@@ -69,6 +83,7 @@ class SiteConfig:
     image_formats: tuple[str, ...] = ("webp",)
     image_quality: tuple[tuple[str, int], ...] = (("avif", 60), ("jpeg", 82), ("webp", 80))
     schema: Schema = Schema()
+    feeds: AggregatorFeeds = AggregatorFeeds()
     # Author name as articles write it -> profile.
     authors: dict[str, AuthorProfile] = field(default_factory=dict, compare=False, hash=False)
 
@@ -183,6 +198,24 @@ def _check_search(value: Any) -> str | None:
     return None
 
 
+def _check_feeds(value: Any) -> str | None:
+    example = "e.g. {yandex_news: true, dzen: {days: 2}}"
+    if not isinstance(value, dict):
+        return f"must map aggregator feeds to true, false or {{days: N}}, {example}"
+    for name, spec in value.items():
+        if name not in AGGREGATOR_DAYS:
+            return (f"names '{name}'{did_you_mean(str(name), AGGREGATOR_DAYS)}; the feeds are "
+                    f"{', '.join(AGGREGATOR_DAYS)}")
+        if isinstance(spec, bool):
+            continue
+        if not isinstance(spec, dict) or set(spec) != {"days"}:
+            return f"'{name}' must be true, false or {{days: N}}, {example}"
+        days = spec["days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 366:
+            return f"'{name}' must have 'days' from 1 to 366"
+    return None
+
+
 def _check_authors(value: Any) -> str | None:
     if not isinstance(value, dict) or not all(isinstance(k, str) and k.strip() for k in value):
         return "must be a mapping of author name to {bio: ..., photo: ...}"
@@ -229,6 +262,7 @@ KEY_CHECKS = {
     "image_widths": _check_image_widths,
     "image_formats": _check_image_formats,
     "image_quality": _check_image_quality,
+    "feeds": _check_feeds,
 }
 
 
@@ -353,6 +387,11 @@ def parse_config(text: str, path: str = CONFIG_NAME) -> tuple[SiteConfig, list[C
     if "image_quality" in values:
         quality = {**dict(SiteConfig.image_quality), **values["image_quality"]}
         values["image_quality"] = tuple(sorted(quality.items()))
+    feeds = values.pop("feeds", None)
+    if feeds is not None:
+        values["feeds"] = AggregatorFeeds(**{
+            name: spec["days"] if isinstance(spec, dict) else AGGREGATOR_DAYS[name]
+            for name, spec in feeds.items() if spec is not False})
     if "base_url" in values and not values["base_url"].endswith("/"):
         values["base_url"] += "/"
     return SiteConfig(**values), problems

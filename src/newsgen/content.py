@@ -22,6 +22,7 @@ import yaml
 
 from .cache import load_body, store_bodies
 from .config import Schema, SiteConfig, YamlLoader, yaml_problem
+from .embeds import embed_problems, may_embed
 from .errors import ContentError, closest, did_you_mean, sort_key, warning
 from .keys import body_key, digest, front_key, source_key
 from .models import FrontMatter, ParsedEntry, ParsedSource
@@ -179,11 +180,11 @@ def parse_files(items: list[tuple[str, str]], salt: str, tz: ZoneInfo, bodies: K
             if locator is None:
                 body = bodies.convert(text)
                 converted.append((len(done), key_of_body, body))
-            if _may_show_images(text):
+            if _may_show_images(text) or may_embed(text):
                 if body is None:
                     body = load_body(bodies.cache_dir, locator or "") or ""
-                parsed = replace(parsed, body_images=body_images(
-                    body, text, parsed.key_lines.get(BODY_LINE, 1)))
+                parsed, found = read_body(parsed, body, text)
+                problems += found
             entry = ParsedEntry(parsed, tuple(problems), locator or "", front_key(parsed.meta))
         done.append(ParsedFile(source, source_key(salt, source, file_digest), entry,
                                file_digest, key_of_body))
@@ -211,6 +212,16 @@ def img_attributes(tag: str) -> dict[str, str]:
 
 def _may_show_images(text: str) -> bool:
     return _IMAGE_IN_TEXT.search(text) is not None
+
+
+def read_body(parsed: ParsedSource, body: str, text: str
+              ) -> tuple[ParsedSource, list[ContentError]]:
+    """What parsing finds in an article's converted body: its images, and the warnings
+    about the addresses it shows alone that cannot be embedded (`embeds.py`)."""
+    first_line = parsed.key_lines.get(BODY_LINE, 1)
+    found = [warning(parsed.source, line, message)
+             for line, message in embed_problems(body, text, first_line)]
+    return replace(parsed, body_images=body_images(body, text, first_line)), found
 
 
 def body_images(body: str, text: str, first_line: int) -> tuple[tuple[str, int | None], ...]:
@@ -552,8 +563,8 @@ def parse_source(
     if parsed is None:
         return None, problems
     body = renderer.render(text)
-    return replace(parsed, body_html=body, body_images=body_images(
-        body, text, parsed.key_lines.get(BODY_LINE, 1))), problems
+    parsed, found = read_body(parsed, body, text)
+    return replace(parsed, body_html=body), problems + found
 
 
 def _present(meta: FrontMatter, key: str) -> bool:

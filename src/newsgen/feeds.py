@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .config import SiteConfig
+from .embeds import feed_embeds
 from .images import absolute_url, feed_body
 from .models import Article, Card, Listing, OutputFile
 from .site import paginate
@@ -46,12 +47,17 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ATTR_ESCAPES = str.maketrans({'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def _text(value: str) -> str:
-    return _NOT_XML.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def xml_chars(value: str) -> str:
+    """`value` without the characters XML 1.0 does not allow, even escaped."""
+    return _NOT_XML.sub("", value)
 
 
-def _attr(value: str) -> str:
-    return f'"{_text(value).translate(_ATTR_ESCAPES)}"'
+def xml_text(value: str) -> str:
+    return xml_chars(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_attr(value: str) -> str:
+    return f'"{xml_text(value).translate(_ATTR_ESCAPES)}"'
 
 
 def _stamp(moment: dt.datetime | None) -> str:
@@ -61,6 +67,12 @@ def _stamp(moment: dt.datetime | None) -> str:
 
 def _newest(moments: Iterable[dt.datetime | None]) -> dt.datetime | None:
     return max((m for m in moments if m is not None), default=None)
+
+
+def feed_html(article: Article, config: SiteConfig) -> str:
+    """An article's body as every feed carries it: its images plain and absolute, each
+    embedded post or video a link to the original."""
+    return feed_embeds(feed_body(article.body_html, config))
 
 
 def atom_feed(config: SiteConfig, title: str, page_url: str, self_url: str,
@@ -73,37 +85,37 @@ def atom_feed(config: SiteConfig, title: str, page_url: str, self_url: str,
     entries = list(articles[: config.feed_size])
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n',
-        f'<feed xmlns="{ATOM_NS}" xml:lang={_attr(config.language)}>\n',
-        f"  <title>{_text(title)}</title>\n",
-        f"  <id>{_text(config.absolute(self_url))}</id>\n",
+        f'<feed xmlns="{ATOM_NS}" xml:lang={xml_attr(config.language)}>\n',
+        f"  <title>{xml_text(title)}</title>\n",
+        f"  <id>{xml_text(config.absolute(self_url))}</id>\n",
         '  <link rel="self" type="application/atom+xml" '
-        f"href={_attr(config.absolute(self_url))}/>\n",
-        f'  <link rel="alternate" type="text/html" href={_attr(config.absolute(page_url))}/>\n',
+        f"href={xml_attr(config.absolute(self_url))}/>\n",
+        f'  <link rel="alternate" type="text/html" href={xml_attr(config.absolute(page_url))}/>\n',
         f"  <updated>{_stamp(_newest(a.modified for a in entries))}</updated>\n",
-        f"  <author><name>{_text(config.title)}</name></author>\n",
+        f"  <author><name>{xml_text(config.title)}</name></author>\n",
         '  <generator uri="https://pypi.org/project/newsgen/">newsgen</generator>\n',
     ]
     for article in entries:
         link = config.absolute(article.url)
         parts.append("  <entry>\n")
-        parts.append(f"    <title>{_text(article.title)}</title>\n")
-        parts.append(f'    <link rel="alternate" type="text/html" href={_attr(link)}/>\n')
-        parts.append(f"    <id>{_text(link)}</id>\n")
+        parts.append(f"    <title>{xml_text(article.title)}</title>\n")
+        parts.append(f'    <link rel="alternate" type="text/html" href={xml_attr(link)}/>\n')
+        parts.append(f"    <id>{xml_text(link)}</id>\n")
         if article.date:
             parts.append(f"    <published>{_stamp(article.date)}</published>\n")
         parts.append(f"    <updated>{_stamp(article.modified)}</updated>\n")
         for name in article.authors:
-            parts.append(f"    <author><name>{_text(name)}</name></author>\n")
+            parts.append(f"    <author><name>{xml_text(name)}</name></author>\n")
         for tag in article.tags:
-            parts.append(f"    <category term={_attr(tag.slug)} label={_attr(tag.name)}/>\n")
+            parts.append(f"    <category term={xml_attr(tag.slug)} label={xml_attr(tag.name)}/>\n")
         lead = article.lead_image
         if lead is not None:  # the lead image, as its social card shows it
-            social = lead.social
-            parts.append(f'    <link rel="enclosure" type={_attr(social.mime)} '
-                         f'length="{social.length}" href={_attr(absolute_url(config, social))}/>\n')
-        parts.append(f'    <summary type="text">{_text(article.lede)}</summary>\n')
+            social, href = lead.social, xml_attr(absolute_url(config, lead.social))
+            parts.append(f'    <link rel="enclosure" type={xml_attr(social.mime)} '
+                         f'length="{social.length}" href={href}/>\n')
+        parts.append(f'    <summary type="text">{xml_text(article.lede)}</summary>\n')
         parts.append('    <content type="html">'
-                     f'{_text(feed_body(article.body_html, config))}</content>\n')
+                     f'{xml_text(feed_html(article, config))}</content>\n')
         parts.append("  </entry>\n")
     parts.append("</feed>\n")
     return "".join(parts).encode("utf-8")
@@ -161,7 +173,7 @@ def urlset(config: SiteConfig, entries: Iterable[SitemapEntry]) -> bytes:
     """A sitemaps.org urlset."""
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n', f'<urlset xmlns="{SITEMAP_NS}">\n']
     for entry in entries:
-        parts.append(f"  <url><loc>{_text(config.absolute(entry.url))}</loc>"
+        parts.append(f"  <url><loc>{xml_text(config.absolute(entry.url))}</loc>"
                      f"{_lastmod(entry.lastmod)}</url>\n")
     parts.append("</urlset>\n")
     return "".join(parts).encode("utf-8")
@@ -172,7 +184,7 @@ def sitemap_index(config: SiteConfig, parts: Iterable[tuple[str, dt.datetime | N
     lines = ['<?xml version="1.0" encoding="utf-8"?>\n',
              f'<sitemapindex xmlns="{SITEMAP_NS}">\n']
     for url, lastmod in parts:
-        lines.append(f"  <sitemap><loc>{_text(config.absolute(url))}</loc>"
+        lines.append(f"  <sitemap><loc>{xml_text(config.absolute(url))}</loc>"
                      f"{_lastmod(lastmod)}</sitemap>\n")
     lines.append("</sitemapindex>\n")
     return "".join(lines).encode("utf-8")
@@ -208,25 +220,30 @@ def news_articles(dates: Sequence[dt.datetime | None], now: dt.datetime) -> tupl
 
 def news_sitemap(config: SiteConfig, cards: Sequence[Card]) -> OutputFile:
     """The Google News sitemap of these articles (`news_articles`)."""
-    name, language = _text(config.title), _text(news_language(config.language))
+    name, language = xml_text(config.title), xml_text(news_language(config.language))
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n',
              f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">\n']
     for article in cards:
         parts.append(
-            f"  <url><loc>{_text(config.absolute(article.url))}</loc><news:news>"
+            f"  <url><loc>{xml_text(config.absolute(article.url))}</loc><news:news>"
             f"<news:publication><news:name>{name}</news:name>"
             f"<news:language>{language}</news:language></news:publication>"
             f"<news:publication_date>{_stamp(article.date)}</news:publication_date>"
-            f"<news:title>{_text(article.title)}</news:title></news:news></url>\n"
+            f"<news:title>{xml_text(article.title)}</news:title></news:news></url>\n"
         )
     parts.append("</urlset>\n")
     return OutputFile(url_to_path(NEWS_SITEMAP_URL), "".join(parts).encode("utf-8"),
                       "news sitemap")
 
 
-def robots(config: SiteConfig) -> bytes:
+def robots(config: SiteConfig, aggregator_feeds: Sequence[tuple[str, str]] = ()) -> bytes:
+    """robots.txt: everything may be crawled; where the sitemaps are; and, as comments
+    (robots.txt has no field for them, and an aggregator is told a feed's address in its
+    own tools), where the aggregator feeds are, (name, site URL) each."""
+    feeds = "".join(f"# {name} feed: {config.absolute(url)}\n" for name, url in aggregator_feeds)
     return (
         "User-agent: *\nAllow: /\n\n"
         f"Sitemap: {config.absolute(SITEMAP_URL)}\n"
         f"Sitemap: {config.absolute(NEWS_SITEMAP_URL)}\n"
+        + (f"\n{feeds}" if feeds else "")
     ).encode()

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from .aggregators import schedule_windows
 from .build import BuildResult, Frame, intact
 from .cache import BuildCache, OutputRecord, Stamp, UnitRecord, stamp_of
 from .config import CONFIG_NAME, SiteConfig
 from .content import CONTENT_DIR, check_schema
 from .errors import BuildFailed, ContentError, warning
-from .feeds import NEWS_WINDOW
 from .images import SiteImages, site_images, static_sources
 from .imaging import ImageSettings, ImageTask, ProcessedImage, process_chunk
 from .keys import ArticleKeys
@@ -120,7 +120,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
     problems = [*frame.config_problems, *loaded.problems]
     problems += _content_warnings(frame, parsed, bool(scan.keys), problems)
     theme = site_theme(cache, frame.config, frame.options.site_dir, frame.templates_key)
-    bodies = BodyStore(cache.dir)
+    bodies = BodyStore(cache.dir, language=frame.config.language)
     shown = published(frame, parsed)
     images = process_images(frame, cache, shown)
     problems += images.problems
@@ -134,7 +134,7 @@ def full_build(frame: Frame, cache: BuildCache, record: OutputRecord, scan: Sour
     renderer = PageRenderer(theme, site.sections)
     keyer = UnitKeyer(renderer, frame.page_salt, article_keys, remember=cache.defer_writes)
     keys = [keyer.key(unit) for unit in units]
-    schedule = Schedule.of(parsed, frame.now, NEWS_WINDOW)
+    schedule = Schedule.of(parsed, frame.now, schedule_windows(frame.config))
     with OutputWriter(frame.out_dir, previous=dict(record.stamps) or None,
                       line_of=url_line_finder(site)) as writer:
         made = copy_statics(frame, record, writer, skip=static_sources(images.files))

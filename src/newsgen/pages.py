@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from .aggregators import Aggregator, FeedWords, aggregator_feed, aggregators, window_articles
 from .cache import CacheDamaged
 from .config import CONFIG_NAME, SiteConfig
-from .errors import ContentError
+from .errors import ContentError, warning
 from .feeds import (
     SITEMAP_LIMIT,
     SitemapEntry,
@@ -72,15 +73,20 @@ class UndeclaredArticle(LookupError):
 
 
 class Shown:
-    """The articles a unit declared, and no others."""
+    """The articles a unit declared, and no others; and the warnings its files gave
+    (`warn`), which the build reports with its own."""
 
     def __init__(self, site: Site, shows: Shows) -> None:
+        self.warnings: list[ContentError] = []
         self._articles = site.articles
         self._catalog = site.catalog
         self._whole = frozenset(shows.whole)
         self._cards = self._whole | frozenset(shows.cards)
         self._links = self._cards | frozenset(shows.links)
         self._headlines = self._cards | frozenset(shows.headlines)
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(warning(path, None, message))
 
     def whole(self, index: int) -> Article:
         if index not in self._whole:
@@ -447,6 +453,50 @@ class AtomFeed(Unit):
 
 
 @dataclass(frozen=True)
+class AggregatorFeedFile(Unit):
+    """The RSS feed of an aggregator (`aggregators.py`): the articles of its window up to
+    the build's moment, whole."""
+
+    feed: Aggregator
+    items: tuple[int, ...]
+
+    with_menu = False
+
+    @property
+    def ident(self) -> str:
+        return "feed:" + self.feed.url
+
+    def wanted_first(self, edited: frozenset[int]) -> bool:
+        return False  # read by aggregators, not by the editor
+
+    def template(self) -> None:
+        return None
+
+    def shows(self) -> Shows:
+        return Shows(whole=self.items)
+
+    def identity(self) -> tuple[str, ...]:
+        return ()  # the feed is the config's, in the frame
+
+    def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
+        t = renderer.theme.strings
+        data, dropped = aggregator_feed(
+            self.feed, renderer.config, [shown.whole(i) for i in self.items],
+            FeedWords(latest=t["latest"], correction=t["correction"], photo=t["photo"]))
+        path = url_to_path(self.feed.url)
+        if dropped:
+            shown.warn(path, f"{dropped} older articles of the last {self.feed.days} days are "
+                             f"left out: {self.feed.label} reads at most "
+                             f"{self.feed.limit_bytes:,} bytes")
+        return [OutputFile(path, data, f"{self.feed.label} feed")]
+
+    @classmethod
+    def plan(cls, plan: Plan) -> Iterator[AggregatorFeedFile]:
+        for feed in aggregators(plan.config):
+            yield cls(feed, window_articles(plan.site.catalog.dates, plan.now, feed))
+
+
+@dataclass(frozen=True)
 class SitemapFiles(Unit):
     """`/sitemap.xml` (an index of parts past `limit` URLs): every page worth indexing."""
 
@@ -533,7 +583,9 @@ class RobotsFile(Unit):
         return ()
 
     def render(self, renderer: PageRenderer, shown: Shown) -> list[OutputFile]:
-        return [OutputFile(url_to_path(ROBOTS_URL), robots(renderer.config), "robots.txt")]
+        feeds = [(feed.label, feed.url) for feed in aggregators(renderer.config)]
+        return [OutputFile(url_to_path(ROBOTS_URL), robots(renderer.config, feeds),
+                           "robots.txt")]
 
     @classmethod
     def plan(cls, plan: Plan) -> Iterator[RobotsFile]:
@@ -745,7 +797,8 @@ def _shown(shows: Shows) -> tuple[int, ...]:
 
 # Every kind of output, in the order their files are claimed (and clashes reported).
 KINDS: tuple[type[Unit], ...] = (ArticlePage, ListingPage, ListingIndexPage, PeriodPage,
-                                 HomePage, NotFoundPage, AliasRedirect, AtomFeed, SitemapFiles,
+                                 HomePage, NotFoundPage, AliasRedirect, AtomFeed,
+                                 AggregatorFeedFile, SitemapFiles,
                                  NewsSitemap, RobotsFile, SearchPage, SearchIndex, ImageFiles)
 
 

@@ -1,6 +1,7 @@
 """What the clock changes by itself: whether an article is published at a moment (drafts,
 embargoes, expiries), the next such change, and the schedule a build keeps of every
-article that an embargo, an expiry or the news window can still change."""
+article that an embargo, an expiry or a window (the news sitemap's, an aggregator feed's)
+can still change."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .models import FrontMatter, ParsedSource, ScheduledChange
+
+_AFTER = dt.timedelta(microseconds=1)  # an article leaves a window just after its end
 
 
 def is_published(
@@ -62,16 +65,17 @@ def next_scheduled_change(
 @dataclass(frozen=True)
 class Schedule:
     """What can still change the published site by itself after a build's moment: the
-    draft flag, date and expiry of every article that an embargo, an expiry or the news
-    window (`window`, the time an article stays in the news sitemap) can still change."""
+    draft flag, date and expiry of every article that an embargo, an expiry or a window
+    (`windows`: the time an article stays in the news sitemap, or in an aggregator's
+    feed) can still change."""
 
-    window: dt.timedelta
+    windows: tuple[dt.timedelta, ...]
     entries: dict[str, ParsedSource]  # source -> its schedule (front matter fields only)
 
     @classmethod
-    def of(cls, parsed: Iterable[ParsedSource], now: dt.datetime, window: dt.timedelta
-           ) -> Schedule:
-        return cls(window, {}).updated(parsed, (), now)
+    def of(cls, parsed: Iterable[ParsedSource], now: dt.datetime,
+           windows: tuple[dt.timedelta, ...]) -> Schedule:
+        return cls(windows, {}).updated(parsed, (), now)
 
     def updated(self, parsed: Iterable[ParsedSource], gone: Iterable[str], now: dt.datetime
                 ) -> Schedule:
@@ -89,20 +93,20 @@ class Schedule:
                                                           expires=meta.expires), "")
             if self._pending(slim, now):
                 entries[entry.source] = slim
-        return Schedule(self.window, entries)
+        return Schedule(self.windows, entries)
 
     def _moments(self, entry: ParsedSource) -> list[dt.datetime]:
         meta = entry.meta
         moments = [m for m in (meta.date, meta.expires) if m is not None]
         if meta.date is not None:
-            moments.append(meta.date + self.window + dt.timedelta(microseconds=1))
+            moments += (meta.date + window + _AFTER for window in self.windows)
         return moments
 
     def _pending(self, entry: ParsedSource, now: dt.datetime) -> bool:
         return any(moment > now for moment in self._moments(entry))
 
     def due(self, since: dt.datetime, now: dt.datetime) -> set[str]:
-        """The articles whose publication or place in the news window may have changed
+        """The articles whose publication or place in a window may have changed
         between the two moments."""
         return {source for source, entry in self.entries.items()
                 if any(since < moment <= now for moment in self._moments(entry))}
@@ -110,7 +114,7 @@ class Schedule:
     def stable_until(self, now: dt.datetime, *, drafts: bool, future: bool
                      ) -> dt.datetime | None:
         """The first moment after `now` at which the same content makes another site: an
-        embargo lifts, an article expires, or one enters or leaves the news window."""
+        embargo lifts, an article expires, or one enters or leaves a window."""
         moments = []
         change = next_scheduled_change(self.entries.values(), now, drafts=drafts,
                                        future=future)
@@ -123,6 +127,7 @@ class Schedule:
                 continue
             if meta.date > now:  # shown with --future; enters the news window then
                 moments.append(meta.date)
-            elif meta.date + self.window >= now:
-                moments.append(meta.date + self.window + dt.timedelta(microseconds=1))
+            else:
+                moments += (meta.date + window + _AFTER for window in self.windows
+                            if meta.date + window >= now)
         return min(moments, default=None)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from .cache import CacheDamaged, load_body, read_from_pack, write_pack
+from .embeds import page_embeds
 from .images import page_body
 from .models import Article, Site
 
@@ -21,15 +22,17 @@ from .models import Article, Site
 @dataclass
 class BodyStore:
     """Where the rendered bodies of a build's articles are: the cache folder, and each
-    article's locator in it. Shared by all the articles of one site model; the locators
-    are not pickled with the site (they change with every edit; the output record keeps
-    them)."""
+    article's locator in it, and the site's language, which the players of embedded posts
+    are labelled in. Shared by all the articles of one site model; the locators are not
+    pickled with the site (they change with every edit; the output record keeps them)."""
 
     cache_dir: Path
     locators: dict[str, str] = field(default_factory=dict)
+    language: str = "en"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (BodyStore, (Path(),))  # the loading cache attaches its own folder
+        # The loading cache attaches its own folder.
+        return (BodyStore, (Path(), {}, self.language))
 
     def body(self, source: str) -> str:
         html = load_body(self.cache_dir, self.locators.get(source, ""))
@@ -40,12 +43,15 @@ class BodyStore:
 
 class _BodyFromCache:
     """`StoredArticle.body_html`: read from the cache each time a template or feed asks,
-    its local images offered as `images.page_body` makes them."""
+    its local images offered as `images.page_body` makes them, its posts and videos as
+    `embeds.page_embeds` shows them."""
 
     def __get__(self, article: StoredArticle | None, owner: type | None = None) -> Any:
         if article is None:
             return self
-        return page_body(article.bodies.body(article.source), article.images)
+        bodies = article.bodies
+        return page_embeds(page_body(bodies.body(article.source), article.images),
+                           bodies.language)
 
     def __set__(self, article: StoredArticle, value: str) -> None:
         pass  # the body lives in the cache, not in the article

@@ -14,6 +14,8 @@ SITEMAP_URL = "/sitemap.xml"
 NEWS_SITEMAP_URL = "/news-sitemap.xml"
 ROBOTS_URL = "/robots.txt"
 IMAGES_URL = "/images/"  # every processed image's files
+YANDEX_NEWS_URL = "/feeds/yandex-news.xml"  # the aggregators' RSS feeds (`aggregators.py`)
+DZEN_URL = "/feeds/dzen.xml"
 
 
 def section_url(slug: str) -> str:

@@ -64,8 +64,9 @@ def render_unit(renderer: PageRenderer, unit: Unit, site: Site
                 ) -> tuple[list[OutputFile], list[ContentError]]:
     """A unit's files, from the articles it declares; a template's error is a problem to
     report, with the template's name and line."""
+    shown = Shown(site, unit.shows())
     try:
-        return unit.render(renderer, Shown(site, unit.shows())), []
+        return unit.render(renderer, shown), shown.warnings
     except CacheDamaged:
         raise
     except UnitFailed as exc:
