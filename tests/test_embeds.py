@@ -126,6 +126,8 @@ def test_an_address_alone_that_is_no_post_or_video_is_a_warning_at_its_line_and_
     tags = Tags(site.page(ARTICLE_URL))
     assert tags.all("iframe") == []
     assert {url for url in MALFORMED} <= {a["href"] for a in tags.all("a")}
+    feed = feedparser.parse((site.out / "feed.xml").read_bytes()).entries[0].content[0].value
+    assert {url for url in MALFORMED} <= {a["href"] for a in Tags(feed).all("a")}
     strict = run_newsgen("build", "--site", site.root, "--strict")
     assert strict.returncode == 1
 
