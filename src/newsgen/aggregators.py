@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .allowed_html import plain_paragraphs, restricted_html
@@ -39,6 +39,7 @@ from .urls import DZEN_URL, YANDEX_NEWS_URL
 
 YANDEX_NS = "http://news.yandex.ru"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+YANDEX_NAMESPACES = (("yandex", YANDEX_NS), ("media", MEDIA_NS))
 # Dzen's namespaces, as its example feed declares them.
 DZEN_NAMESPACES = (("content", "http://purl.org/rss/1.0/modules/content/"),
                    ("dc", "http://purl.org/dc/elements/1.1/"), ("media", MEDIA_NS),
@@ -68,8 +69,10 @@ class Aggregator:
     label: str
     url: str
     days: int
+    namespaces: tuple[tuple[str, str], ...]  # (prefix, URI)
     limit_bytes: int | None = None
     limit_items: int | None = None
+    self_link: bool = False  # an `atom:link` to itself
 
     @property
     def window(self) -> dt.timedelta:
@@ -81,10 +84,11 @@ def aggregators(config: SiteConfig) -> list[Aggregator]:
     found = []
     if config.feeds.yandex_news is not None:
         found.append(Aggregator("yandex_news", "Yandex News", YANDEX_NEWS_URL,
-                                config.feeds.yandex_news, limit_bytes=YANDEX_LIMIT_BYTES))
+                                config.feeds.yandex_news, YANDEX_NAMESPACES,
+                                limit_bytes=YANDEX_LIMIT_BYTES))
     if config.feeds.dzen is not None:
-        found.append(Aggregator("dzen", "Dzen", DZEN_URL, config.feeds.dzen,
-                                limit_items=DZEN_LIMIT_ITEMS))
+        found.append(Aggregator("dzen", "Dzen", DZEN_URL, config.feeds.dzen, DZEN_NAMESPACES,
+                                limit_items=DZEN_LIMIT_ITEMS, self_link=True))
     return found
 
 
@@ -199,17 +203,17 @@ def dzen_item(article: Article, config: SiteConfig, words: FeedWords) -> str:
                     "  </item>\n"])
 
 
+ITEM_WRITERS: Mapping[str, Callable[[Article, SiteConfig, FeedWords], str]] = {
+    "yandex_news": yandex_news_item, "dzen": dzen_item}
+
+
 def _channel(feed: Aggregator, config: SiteConfig, words: FeedWords) -> str:
-    if feed.name == "yandex_news":
-        opening = f'<rss version="2.0" xmlns:yandex="{YANDEX_NS}" xmlns:media="{MEDIA_NS}">\n'
-        self_link = ""
-    else:
-        names = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in DZEN_NAMESPACES)
-        opening = f'<rss version="2.0" {names}>\n'
-        self_link = (f'  <atom:link rel="self" type="application/rss+xml" '
-                     f"href={xml_attr(config.absolute(feed.url))}/>\n")
+    names = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in feed.namespaces)
+    self_link = (f'  <atom:link rel="self" type="application/rss+xml" '
+                 f"href={xml_attr(config.absolute(feed.url))}/>\n" if feed.self_link else "")
     return "".join([
-        '<?xml version="1.0" encoding="utf-8"?>\n', opening, "<channel>\n",
+        '<?xml version="1.0" encoding="utf-8"?>\n', f'<rss version="2.0" {names}>\n',
+        "<channel>\n",
         f"  <title>{xml_text(config.title)}</title>\n",
         f"  <link>{xml_text(config.absolute('/'))}</link>\n",
         f"  <description>{xml_text(f'{words.latest} — {config.title}')}</description>\n",
@@ -220,7 +224,7 @@ def aggregator_feed(feed: Aggregator, config: SiteConfig, articles: Sequence[Art
                     words: FeedWords) -> tuple[bytes, int]:
     """The feed of `articles` (`window_articles`'), and how many of the oldest it left
     out to stay within its size."""
-    make = yandex_news_item if feed.name == "yandex_news" else dzen_item
+    make = ITEM_WRITERS[feed.name]
     items = [make(article, config, words).encode("utf-8") for article in articles
              if not article.meta.draft]
     head = _channel(feed, config, words).encode("utf-8")
